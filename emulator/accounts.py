@@ -1,0 +1,215 @@
+"""Shops, apps, tokens and rate-limit settings: the operations behind the control surface and seed files.
+
+Every function expects the caller to hold ``store.lock`` and to call ``store.save()`` after a mutation.
+Invalid input raises :class:`ControlError` with a message meant for a person.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from emulator.errors import ControlError
+from emulator.state import (
+    DEFAULT_APP,
+    DEFAULT_WEBHOOK_API_VERSION,
+    App,
+    RateLimit,
+    Shop,
+    Store,
+    Token,
+    new_client_secret,
+    new_token_value,
+)
+from emulator.timeutil import DEFAULT_TIMEZONE, parse_timezone
+from shopify_api.topics import SUPPORTED_API_VERSIONS
+
+SHOP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+TOKEN_VALUE = re.compile(r"^shpat_[0-9a-f]{32}$")
+SCOPE = re.compile(r"^[a-z][a-z_]*$")
+
+
+# --- input checks ---------------------------------------------------------------------------------
+
+
+def _string(value: Any, what: str) -> str:
+    if not isinstance(value, str) or not value:
+        raise ControlError(400, f"{what} must be a non-empty string")
+    return value
+
+
+def check_shop_name(value: Any) -> str:
+    name = _string(value, "shop name")
+    if not SHOP_NAME.match(name):
+        raise ControlError(400, f"invalid shop name {name!r}: use lowercase letters, digits and '-'")
+    return name
+
+
+def check_app_name(value: Any) -> str:
+    name = _string(value, "app name")
+    if not APP_NAME.match(name):
+        raise ControlError(400, f"invalid app name {name!r}")
+    return name
+
+
+def check_api_version(value: Any) -> str:
+    version = _string(value, "webhook_api_version")
+    if version not in SUPPORTED_API_VERSIONS:
+        supported = ", ".join(SUPPORTED_API_VERSIONS)
+        raise ControlError(400, f"unsupported webhook_api_version {version!r} (supported: {supported})")
+    return version
+
+
+def check_timezone(value: Any) -> str:
+    name = _string(value, "timezone")
+    try:
+        parse_timezone(name)
+    except ValueError as exc:
+        raise ControlError(400, str(exc)) from None
+    return name
+
+
+def parse_scopes(value: Any) -> list[str]:
+    """A list of scope handles or a comma-separated string -> de-duplicated list (order kept)."""
+    if isinstance(value, str):
+        items: list[Any] = value.split(",")
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise ControlError(400, "scopes must be a list of strings or a comma-separated string")
+    scopes: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ControlError(400, "scopes must be strings")
+        scope = item.strip()
+        if not scope:
+            continue
+        if not SCOPE.match(scope):
+            raise ControlError(400, f"invalid scope {scope!r}")
+        if scope not in scopes:
+            scopes.append(scope)
+    return scopes
+
+
+def check_rate_limit(bucket_size: Any, leak_rate: Any) -> RateLimit:
+    if not isinstance(bucket_size, int) or isinstance(bucket_size, bool) or bucket_size < 1:
+        raise ControlError(400, "bucket_size must be a positive integer")
+    if (
+        not isinstance(leak_rate, int | float)
+        or isinstance(leak_rate, bool)
+        or not math.isfinite(leak_rate)
+        or leak_rate <= 0
+    ):
+        raise ControlError(400, "leak_rate must be a positive number (requests per second)")
+    return RateLimit(bucket_size=bucket_size, leak_rate=float(leak_rate))
+
+
+# --- operations -----------------------------------------------------------------------------------
+
+
+def get_shop(store: Store, name: str) -> Shop:
+    shop = store.shops.get(name)
+    if shop is None:
+        raise ControlError(404, f"no shop named {name!r}")
+    return shop
+
+
+def create_shop(
+    store: Store,
+    name: Any,
+    *,
+    timezone: Any = None,
+    app: Any = None,
+    client_secret: Any = None,
+    webhook_api_version: Any = None,
+) -> tuple[Shop, App]:
+    """A new shop with one app (``default`` unless named)."""
+    shop_name = check_shop_name(name)
+    if shop_name in store.shops:
+        raise ControlError(409, f"shop {shop_name!r} already exists")
+    tz = check_timezone(timezone) if timezone is not None else DEFAULT_TIMEZONE
+    first_app = build_app(
+        app if app is not None else DEFAULT_APP,
+        client_secret=client_secret,
+        webhook_api_version=webhook_api_version,
+    )
+    shop = Shop(name=shop_name, timezone=tz, apps={first_app.name: first_app})
+    store.shops[shop_name] = shop
+    return shop, first_app
+
+
+def build_app(name: Any, *, client_secret: Any = None, webhook_api_version: Any = None) -> App:
+    """A validated app, not yet attached to a shop."""
+    return App(
+        name=check_app_name(name),
+        client_secret=_string(client_secret, "client_secret")
+        if client_secret is not None
+        else new_client_secret(),
+        webhook_api_version=(
+            check_api_version(webhook_api_version)
+            if webhook_api_version is not None
+            else DEFAULT_WEBHOOK_API_VERSION
+        ),
+    )
+
+
+def create_app(
+    store: Store, shop: Shop, name: Any, *, client_secret: Any = None, webhook_api_version: Any = None
+) -> App:
+    app = build_app(name, client_secret=client_secret, webhook_api_version=webhook_api_version)
+    if app.name in shop.apps:
+        raise ControlError(409, f"app {app.name!r} already exists on shop {shop.name!r}")
+    shop.apps[app.name] = app
+    return app
+
+
+def get_app(shop: Shop, name: str) -> App:
+    app = shop.apps.get(name)
+    if app is None:
+        raise ControlError(404, f"no app named {name!r} on shop {shop.name!r}")
+    return app
+
+
+def update_app(app: App, *, client_secret: Any = None, webhook_api_version: Any = None) -> App:
+    if client_secret is not None:
+        app.client_secret = _string(client_secret, "client_secret")
+    if webhook_api_version is not None:
+        app.webhook_api_version = check_api_version(webhook_api_version)
+    return app
+
+
+def create_token(
+    store: Store, shop: Shop, *, app: Any = None, scopes: Any = None, value: Any = None
+) -> Token:
+    """A token for ``app`` (created on the fly if the shop lacks it). ``value`` pins the token string
+    (seed files use that so a demo can reference a known token); it must look like ``shpat_`` + 32 hex."""
+    app_name = check_app_name(app) if app is not None else DEFAULT_APP
+    granted = parse_scopes(scopes) if scopes is not None else []
+    if value is not None:
+        token_value = _string(value, "token")
+        if not TOKEN_VALUE.match(token_value):
+            raise ControlError(400, "token must be 'shpat_' followed by 32 lowercase hex digits")
+        if any(t.value == token_value for s in store.shops.values() for t in s.tokens.values()):
+            raise ControlError(409, "that token value is already in use")
+    else:
+        token_value = new_token_value()
+    if app_name not in shop.apps:
+        create_app(store, shop, app_name)
+    token = Token(
+        id=store.allocate_token_id(),
+        value=token_value,
+        app=app_name,
+        scopes=granted,
+        created_at=store.now(),
+    )
+    shop.tokens[token.id] = token
+    return token
+
+
+def get_token(shop: Shop, token_id: str) -> Token:
+    token = shop.tokens.get(token_id)
+    if token is None:
+        raise ControlError(404, f"no token {token_id!r} on shop {shop.name!r}")
+    return token

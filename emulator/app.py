@@ -1,0 +1,67 @@
+"""Flask application factory: wires the store, the Admin API and the control surface together."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
+
+from emulator import admin_api, control, deliveries
+from emulator.context import EXTENSION_KEY, Emulator
+from emulator.delivery_model import DeliverySettings
+from emulator.errors import NOT_FOUND_BODY, ApiError, ControlError
+from emulator.request_log import RequestLog
+from emulator.routing import ShopRouting
+from emulator.state import RateLimit, Store
+from emulator.throttle import Throttle
+
+
+class _OrderedJSON(DefaultJSONProvider):
+    # Keep keys in insertion order, as Shopify renders them (id first; topic errors before address).
+    sort_keys = False
+
+
+def create_app(
+    store: Store, default_rate_limit: RateLimit, delivery_settings: DeliverySettings | None = None
+) -> Flask:
+    app = Flask("emulator")
+    app.json_provider_class = _OrderedJSON
+    app.json = _OrderedJSON(app)
+    app.extensions[EXTENSION_KEY] = Emulator(
+        store=store, throttle=Throttle(default_rate_limit, store.clock), requests=RequestLog()
+    )
+    # Webhook delivery worker (emulator.deliveries); its threads start with the first event.
+    deliveries.install(app, store, delivery_settings)
+    app.register_blueprint(admin_api.bp)
+    app.register_blueprint(control.bp)
+    app.register_error_handler(ApiError, _api_error)
+    app.register_error_handler(ControlError, _control_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.wsgi_app = ShopRouting(app.wsgi_app)  # type: ignore[method-assign]
+    return app
+
+
+def _api_error(error: ApiError) -> Response:
+    response = jsonify(error.body)
+    response.status_code = error.status
+    response.headers.update(error.headers)
+    return response
+
+
+def _control_error(error: ControlError) -> Response:
+    response = jsonify({"error": error.message})
+    response.status_code = error.status
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
+    """Routing and protocol errors as JSON in the style of the surface that was called."""
+    status = error.code or 500
+    if request.path.startswith("/_control"):
+        response = jsonify({"error": error.description or error.name})
+    elif status == 404:
+        response = jsonify(NOT_FOUND_BODY)
+    else:
+        response = jsonify({"errors": error.name})
+    response.status_code = status
+    return response

@@ -1,0 +1,140 @@
+"""Command line: ``python -m emulator serve --host 127.0.0.1 --port 8787 [--state-file PATH]
+[--bucket-size 40 --leak-rate 2] [--seed FILE] [--delivery-retry-schedule 60,120,...]
+[--delivery-time-scale 1] [--delivery-connect-timeout 1 --delivery-timeout 5] [--delivery-allow-remote]``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from emulator import deliveries
+from emulator.delivery_model import DeliverySettings, SettingsError
+from emulator.seed import SeedError
+from emulator.server import DEFAULT_HOST, DEFAULT_PORT, build_app, make_emulator_server
+from emulator.state import StateFileError
+from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
+
+
+@click.group()
+def main() -> None:
+    """Local emulator of the Shopify Admin API (webhook subscriptions)."""
+
+
+@main.command(short_help="Run the emulator's HTTP server.")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port",
+    default=DEFAULT_PORT,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 = any free port.",
+)
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Keep state in this JSON file (loaded at start, rewritten after every change).",
+)
+@click.option(
+    "--bucket-size",
+    default=DEFAULT_BUCKET_SIZE,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="REST leaky bucket size per shop and app.",
+)
+@click.option(
+    "--leak-rate",
+    default=DEFAULT_LEAK_RATE,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="REST bucket leak rate, requests per second.",
+)
+@click.option(
+    "--seed",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML/JSON file of shops, apps and tokens to create (see emulator/seed.py).",
+)
+@click.option(
+    "--delivery-retry-schedule",
+    help="Webhook retry delays in seconds, comma-separated ('' = no retries). "
+    "Default: 8 retries doubling from 60 s (about 4 h).",
+)
+@click.option(
+    "--delivery-time-scale",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Multiply every retry delay (0.001 turns hours into seconds).",
+)
+@click.option(
+    "--delivery-connect-timeout",
+    default=DeliverySettings.connect_timeout,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Webhook delivery connect timeout, seconds.",
+)
+@click.option(
+    "--delivery-timeout",
+    default=DeliverySettings.timeout,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Webhook delivery total timeout, seconds.",
+)
+@click.option(
+    "--delivery-allow-remote",
+    is_flag=True,
+    help="Deliver webhooks to non-loopback addresses too (default: loopback only).",
+)
+def serve(
+    host: str,
+    port: int,
+    state_file: Path | None,
+    bucket_size: int,
+    leak_rate: float,
+    seed: Path | None,
+    delivery_retry_schedule: str | None,
+    delivery_time_scale: float,
+    delivery_connect_timeout: float,
+    delivery_timeout: float,
+    delivery_allow_remote: bool,
+) -> None:
+    """Serve the Admin API at /shops/{shop}/admin/... and the control surface at /_control."""
+    changes: dict[str, Any] = {
+        "time_scale": delivery_time_scale,
+        "connect_timeout": delivery_connect_timeout,
+        "timeout": delivery_timeout,
+        "allow_remote": delivery_allow_remote,
+    }
+    if delivery_retry_schedule is not None:
+        changes["retry_schedule"] = delivery_retry_schedule
+    try:
+        delivery_settings = DeliverySettings().updated(changes)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        app = build_app(
+            state_file=state_file,
+            bucket_size=bucket_size,
+            leak_rate=leak_rate,
+            seed=seed,
+            delivery_settings=delivery_settings,
+        )
+    except (StateFileError, SeedError) as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        server = make_emulator_server(app, host, port)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    url = f"http://{host}:{server.port}"
+    click.echo(
+        f"Shopify Admin API emulator on {url}  (shops: {url}/shops/{{shop}}, control: {url}/_control)",
+        err=True,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        deliveries.stop(app)

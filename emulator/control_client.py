@@ -1,0 +1,187 @@
+"""A small ``requests`` client for the emulator's control surface (see ``emulator.control``), used by
+test fixtures and demo scripts. Token values it returns are secrets: don't print them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+
+class ControlClientError(Exception):
+    """The control surface answered with an error status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"{status}: {message}")
+        self.status = status
+        self.message = message
+
+
+class ControlClient:
+    def __init__(self, base_url: str, timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._session = requests.Session()
+
+    def call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, params: dict[str, Any] | None = None
+    ) -> Any:
+        """``method`` on ``/_control{path}``; returns the decoded JSON body or raises ControlClientError."""
+        response = self._session.request(
+            method, f"{self.base_url}/_control{path}", json=body, params=params, timeout=self.timeout
+        )
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if response.status_code >= 400:
+            message = data.get("error") if isinstance(data, dict) else response.text
+            raise ControlClientError(response.status_code, str(message))
+        return data
+
+    # --- convenience --------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        self.call("POST", "/reset")
+
+    def create_shop(self, name: str, **options: Any) -> dict[str, Any]:
+        """Options: timezone, app, client_secret, webhook_api_version. Returns {"shop", "app"}."""
+        result: dict[str, Any] = self.call("POST", "/shops", {"name": name, **options})
+        return result
+
+    def create_token(
+        self,
+        shop: str,
+        scopes: list[str] | tuple[str, ...] = (),
+        app: str | None = None,
+        token: str | None = None,
+    ) -> str:
+        """A new access token for ``app`` (default "default", created if missing) on ``shop``."""
+        body: dict[str, Any] = {"scopes": list(scopes)}
+        if app is not None:
+            body["app"] = app
+        if token is not None:
+            body["token"] = token
+        value: str = self.call("POST", f"/shops/{shop}/tokens", body)["access_token"]
+        return value
+
+    def set_rate_limit(self, shop: str, bucket_size: int, leak_rate: float) -> None:
+        self.call("PUT", f"/shops/{shop}/rate_limit", {"bucket_size": bucket_size, "leak_rate": leak_rate})
+
+    def subscriptions(self, shop: str, app: str | None = None) -> list[dict[str, Any]]:
+        params = {"app": app} if app is not None else None
+        subs: list[dict[str, Any]] = self.call("GET", f"/shops/{shop}/subscriptions", params=params)[
+            "subscriptions"
+        ]
+        return subs
+
+    def create_subscription(self, shop: str, **fields: Any) -> dict[str, Any]:
+        sub: dict[str, Any] = self.call("POST", f"/shops/{shop}/subscriptions", fields)["subscription"]
+        return sub
+
+    def change_subscription(self, shop: str, subscription_id: int, **changes: Any) -> dict[str, Any]:
+        sub: dict[str, Any] = self.call("PATCH", f"/shops/{shop}/subscriptions/{subscription_id}", changes)[
+            "subscription"
+        ]
+        return sub
+
+    def delete_subscription(self, shop: str, subscription_id: int) -> None:
+        self.call("DELETE", f"/shops/{shop}/subscriptions/{subscription_id}")
+
+    def requests(self, shop: str, since: int = 0) -> list[dict[str, Any]]:
+        entries: list[dict[str, Any]] = self.call("GET", f"/shops/{shop}/requests", params={"since": since})[
+            "requests"
+        ]
+        return entries
+
+    # --- webhook deliveries (see "Webhook deliveries" in emulator.control) ----------------------------
+
+    def _call_waiting(
+        self,
+        wait: float | None,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """``call`` with the HTTP timeout stretched by a server-side ``wait`` (seconds)."""
+        response = self._session.request(
+            method,
+            f"{self.base_url}/_control{path}",
+            json=body,
+            params=params,
+            timeout=self.timeout + (wait or 0.0),
+        )
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if response.status_code >= 400:
+            message = data.get("error") if isinstance(data, dict) else response.text
+            raise ControlClientError(response.status_code, str(message))
+        return data
+
+    def trigger_event(
+        self,
+        shop: str,
+        topic: str,
+        payload: dict[str, Any],
+        *,
+        duplicate: bool = False,
+        wait: float | None = None,
+    ) -> dict[str, Any]:
+        """Trigger ``topic`` in ``shop``; returns {"event", "deliveries", "skipped"}. With ``wait``, the
+        answer comes once its deliveries are settled (or after ``wait`` seconds)."""
+        body: dict[str, Any] = {"topic": topic, "payload": payload, "duplicate": duplicate}
+        if wait is not None:
+            body["wait"] = wait
+        result: dict[str, Any] = self._call_waiting(wait, "POST", f"/shops/{shop}/events", body)
+        return result
+
+    def deliveries(
+        self, shop: str | None = None, *, wait: float | None = None, **filters: Any
+    ) -> list[dict[str, Any]]:
+        """Deliveries (of ``shop``, or all), oldest first; filters: status, topic, event_id,
+        subscription_id. With ``wait``, listed once settled (or after ``wait`` seconds)."""
+        params = {key: value for key, value in filters.items() if value is not None}
+        if wait is not None:
+            params["wait"] = wait
+        path = f"/shops/{shop}/deliveries" if shop is not None else "/deliveries"
+        found: list[dict[str, Any]] = self._call_waiting(wait, "GET", path, params=params)["deliveries"]
+        return found
+
+    def delivery(self, delivery_id: int, wait: float | None = None) -> dict[str, Any]:
+        params = {"wait": wait} if wait is not None else None
+        found: dict[str, Any] = self._call_waiting(wait, "GET", f"/deliveries/{delivery_id}", params=params)[
+            "delivery"
+        ]
+        return found
+
+    def redeliver(self, delivery_id: int, wait: float | None = None) -> dict[str, Any]:
+        """Send the delivery once more with the same webhook id."""
+        body = {"wait": wait} if wait is not None else {}
+        found: dict[str, Any] = self._call_waiting(
+            wait, "POST", f"/deliveries/{delivery_id}/redeliver", body
+        )["delivery"]
+        return found
+
+    def wait_for_deliveries(self, timeout: float = 10.0, shop: str | None = None) -> bool:
+        """True once every delivery (of ``shop``) is settled; False if ``timeout`` passed first."""
+        body: dict[str, Any] = {"timeout": timeout}
+        if shop is not None:
+            body["shop"] = shop
+        settled: bool = self._call_waiting(timeout, "POST", "/deliveries/wait", body)["settled"]
+        return settled
+
+    def clear_deliveries(self, shop: str) -> None:
+        self.call("DELETE", f"/shops/{shop}/deliveries")
+
+    def delivery_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = self.call("GET", "/deliveries/settings")["settings"]
+        return settings
+
+    def set_delivery_settings(self, **settings: Any) -> dict[str, Any]:
+        """Keys: retry_schedule (list of seconds), time_scale, connect_timeout, timeout,
+        remove_failing_subscriptions, allow_remote."""
+        updated: dict[str, Any] = self.call("PUT", "/deliveries/settings", settings)["settings"]
+        return updated

@@ -1,0 +1,236 @@
+"""A webhook subscription's declared inputs: validation, normalisation and diff (pure functions).
+
+Used by the dynamic provider's check() and diff(); kept free of Pulumi and HTTP so it is easy to test.
+Values may be Pulumi's "unknown" sentinel during preview (e.g. an address computed from another
+resource); such values are passed through unvalidated and count as changed in a diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from shopify_api import topics
+
+# Pulumi's wire sentinel for a value not known until apply (pulumi.runtime.rpc.UNKNOWN); copied so this
+# module stays importable without Pulumi.
+UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+
+SHOP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
+FORMATS = ("json", "xml")
+DEFAULT_FORMAT = "json"
+
+INPUT_KEYS = (
+    "shop",
+    "topic",
+    "address",
+    "format",
+    "fields",
+    "metafield_namespaces",
+    "api_version",
+    "endpoint",
+)
+# Changing these needs a new subscription: the topic is immutable (GraphQL has no topic in the update
+# input, Terraform marks it ForceNew); another shop is another object; and the REST PUT documents only
+# address, fields and metafield_namespaces (reference §1.3), so a format change is not trusted to PUT.
+REPLACE_KEYS = ("shop", "topic", "format")
+UPDATE_KEYS = ("address", "fields", "metafield_namespaces")
+# Everything else is ignored by diff: api_version and endpoint only say how to reach Shopify, and
+# `__provider` changes with every code change (a no-op for the subscription itself).
+
+
+def default_endpoint(shop: str) -> str:
+    return f"https://{shop}.myshopify.com"
+
+
+def latest_stable_api_version() -> str:
+    return topics.STABLE_API_VERSIONS[-1]
+
+
+def _is_unknown(value: object) -> bool:
+    if value == UNKNOWN:
+        return True
+    return isinstance(value, list) and any(item == UNKNOWN for item in value)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def all_known(values: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
+    """True when none of `keys` is Pulumi's unknown sentinel (i.e. not computed later)."""
+    return not any(_is_unknown(values.get(key)) for key in keys)
+
+
+def url_problem(value: str) -> str | None:
+    """Why `value` is not an https URL (or an http URL on a loopback host); None if it is fine."""
+    if value != value.strip() or any(c.isspace() for c in value):
+        return "must not contain whitespace"
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return "is not a valid URL"
+    if parts.username or parts.password:
+        return "must not contain credentials"
+    if not host:
+        return "must be an absolute https URL with a host"
+    if parts.scheme == "https":
+        return None
+    if parts.scheme == "http" and _is_loopback(host):
+        return None
+    if parts.scheme == "http":
+        return "must use https (plain http is only allowed for 127.0.0.1/localhost)"
+    return "must be an https URL"
+
+
+@dataclass(frozen=True)
+class Failure:
+    property: str
+    reason: str
+
+
+def _string_list(name: str, value: object, failures: list[Failure]) -> object:
+    """Sorted, de-duplicated list of non-empty strings (order and repeats are not meaningful)."""
+    if value is None:
+        return []
+    if _is_unknown(value):
+        return value
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        failures.append(Failure(name, f"{name} must be a list of strings"))
+        return value
+    cleaned = [item.strip() for item in value]
+    if any(not item for item in cleaned):
+        failures.append(Failure(name, f"{name} must not contain empty strings"))
+        return value
+    return sorted(set(cleaned))
+
+
+def normalise(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
+    """Checked and normalised inputs (only INPUT_KEYS) and one failure per bad field."""
+    failures: list[Failure] = []
+    out: dict[str, Any] = {}
+
+    shop = news.get("shop")
+    if not _is_unknown(shop) and (not isinstance(shop, str) or not SHOP_NAME.match(shop)):
+        failures.append(
+            Failure("shop", f"shop must be a Shopify shop handle matching {SHOP_NAME.pattern} (e.g. acme-eu)")
+        )
+    out["shop"] = shop
+
+    api_version = news.get("api_version") or latest_stable_api_version()
+    if not _is_unknown(api_version) and not (isinstance(api_version, str) and API_VERSION.match(api_version)):
+        reason = "api_version must look like 2026-10 (a quarter: -01/-04/-07/-10) or unstable"
+        failures.append(Failure("api_version", reason))
+    out["api_version"] = api_version
+
+    topic = news.get("topic")
+    if not _is_unknown(topic):
+        problem = _topic_problem(topic, api_version)
+        if problem:
+            failures.append(Failure("topic", problem))
+    out["topic"] = topic
+
+    address = news.get("address")
+    if not _is_unknown(address):
+        address_problem = url_problem(address) if isinstance(address, str) else "is missing"
+        if address_problem:
+            failures.append(Failure("address", f"address {address_problem}"))
+    out["address"] = address
+
+    fmt = news.get("format") or DEFAULT_FORMAT
+    if isinstance(fmt, str) and not _is_unknown(fmt):
+        fmt = fmt.lower()
+        if fmt not in FORMATS:
+            failures.append(Failure("format", "format must be json or xml"))
+    elif not _is_unknown(fmt):
+        failures.append(Failure("format", "format must be json or xml"))
+    out["format"] = fmt
+
+    out["fields"] = _string_list("fields", news.get("fields"), failures)
+    namespaces = news.get("metafield_namespaces")
+    out["metafield_namespaces"] = _string_list("metafield_namespaces", namespaces, failures)
+
+    endpoint = news.get("endpoint")
+    if endpoint is None and isinstance(shop, str) and not _is_unknown(shop):
+        endpoint = default_endpoint(shop)
+    if not _is_unknown(endpoint):
+        if not isinstance(endpoint, str):
+            failures.append(
+                Failure("endpoint", "endpoint must be a URL such as https://acme-eu.myshopify.com")
+            )
+        else:
+            endpoint = endpoint.rstrip("/")
+            endpoint_problem = url_problem(endpoint)
+            if endpoint_problem is None and (urlsplit(endpoint).query or urlsplit(endpoint).fragment):
+                endpoint_problem = "must not have a query or fragment"
+            if endpoint_problem:
+                failures.append(Failure("endpoint", f"endpoint {endpoint_problem}"))
+    out["endpoint"] = endpoint
+    return out, failures
+
+
+def _topic_problem(topic: object, api_version: object) -> str | None:
+    if not isinstance(topic, str) or not topic:
+        return "topic is missing (REST form, e.g. orders/create)"
+    known_version = isinstance(api_version, str) and not _is_unknown(api_version)
+    version = api_version if known_version and isinstance(api_version, str) else topics.UNSTABLE
+    resolved = topics.resolve_api_version(version)
+    known = topics.known_topics(resolved)
+    if topic in known:
+        return None
+    if topic in topics.COMPLIANCE_TOPICS:
+        return (
+            f"topic {topic} is a compliance topic; it is declared in shopify.app.toml, "
+            "not subscribed via the API"
+        )
+    hint = difflib.get_close_matches(topic, sorted(known), n=1)
+    suggestion = f" (did you mean {hint[0]}?)" if hint else ""
+    return f"topic {topic} is not a webhook topic in Admin API version {resolved}{suggestion}"
+
+
+def _comparable(key: str, value: Any) -> Any:
+    if key in ("fields", "metafield_namespaces"):
+        if value is None:
+            return []
+        if isinstance(value, list) and not _is_unknown(value):
+            return sorted(set(value))
+    if key == "format":
+        return (value or DEFAULT_FORMAT).lower() if isinstance(value, str) or value is None else value
+    return value
+
+
+def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]) -> list[str]:
+    """Keys whose normalised values differ; an unknown new value always counts as a change."""
+    changed = []
+    for key in keys:
+        new = news.get(key)
+        if _is_unknown(new) or _comparable(key, olds.get(key)) != _comparable(key, new):
+            changed.append(key)
+    return changed
+
+
+@dataclass(frozen=True)
+class Diff:
+    replaces: list[str]
+    updates: list[str]
+
+    @property
+    def changes(self) -> bool:
+        return bool(self.replaces or self.updates)
+
+
+def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
+    return Diff(changed_keys(olds, news, REPLACE_KEYS), changed_keys(olds, news, UPDATE_KEYS))

@@ -1,0 +1,45 @@
+import json
+
+from jsonschema import Draft202012Validator
+
+from shopify_api.topics import SUPPORTED_API_VERSIONS, known_topics
+from stackfile import SCHEMA_FILE
+from stackfile.schema import build_schema, load_schema, render_schema
+
+
+def test_schema_file_is_a_valid_draft_2020_12_schema() -> None:
+    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+def test_shipped_file_is_up_to_date_with_build_schema() -> None:
+    # If this fails: python -m stackfile schema > stackfile/stackfile.schema.json
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == render_schema()
+    assert load_schema() == build_schema()
+
+
+def test_schema_follows_the_topics_module() -> None:
+    schema = load_schema()
+    assert schema["properties"]["shopify"]["properties"]["api_version"]["enum"] == list(
+        SUPPORTED_API_VERSIONS
+    )
+    assert set(schema["$defs"]["topicName"]["examples"]) == known_topics("unstable")
+
+
+def test_editor_view_accepts_the_documented_example(valid_text: str) -> None:
+    import yaml
+
+    errors = list(Draft202012Validator(load_schema()).iter_errors(yaml.safe_load(valid_text)))
+    assert errors == []
+
+
+def test_editor_view_rejects_unknown_keys_and_bad_shop_names() -> None:
+    validator = Draft202012Validator(load_schema())
+    bad = {
+        "shopify": {"api_version": "2026-10", "platform": 1},
+        "shops": {"Acme": {"topics": [{"topic": "orders/create", "adress": "x"}]}},
+        "extra": True,
+    }
+    kinds = sorted(error.validator for error in validator.iter_errors(bad))
+    assert kinds == ["additionalProperties", "additionalProperties", "additionalProperties", "pattern"]

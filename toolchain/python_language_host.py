@@ -1,0 +1,197 @@
+"""A Pulumi language host for Python programs: the `pulumi-language-python` plugin.
+
+Why this exists: Pulumi's own host is a Go module (`sdk/python/cmd/pulumi-language-python/v3`) that has no
+tags and that the Go module proxy reachable here does not serve, so it cannot be built offline. The host's
+job is small and its protocol is the `LanguageRuntime` gRPC service, whose Python stubs ship in the pinned
+`pulumi` wheel. This module implements that service the way the Go host does: it spawns
+`pulumi-language-python-exec` (taken from the matching `sdk/v3` Go module, placed next to the launcher) with
+the same arguments and environment, and runs policy packs with `python -m pulumi.policy`.
+
+The bootstrap (`toolchain/bootstrap.sh`) writes `.venv/bin/pulumi-language-python`, a launcher that runs this
+file with the venv's Python. The engine starts it with the engine address as the last argument and reads the
+port it listens on from the first line of stdout.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from concurrent import futures
+from pathlib import Path
+from typing import Any
+
+import grpc
+from google.protobuf import empty_pb2, json_format
+from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
+
+# The exec script exits with this code after it has already shown the user an actionable error.
+EXIT_AFTER_USER_ACTIONABLE_MESSAGE = 32
+
+
+def _options(info: language_pb2.ProgramInfo) -> dict[str, Any]:
+    return json_format.MessageToDict(info.options) if info.HasField("options") else {}
+
+
+def python_for(info: language_pb2.ProgramInfo) -> str:
+    """The program's interpreter: the project's `virtualenv` option, else PULUMI_PYTHON_CMD, else ours."""
+    virtualenv = _options(info).get("virtualenv")
+    if virtualenv:
+        venv = Path(virtualenv)
+        if not venv.is_absolute():
+            venv = Path(info.root_directory or ".") / venv
+        return str(venv / "bin" / "python")
+    return os.environ.get("PULUMI_PYTHON_CMD") or sys.executable
+
+
+def exec_arguments(request: language_pb2.RunRequest, engine_address: str) -> list[str]:
+    """The command-line of `pulumi-language-python-exec`, as the Go host builds it."""
+    args: list[str] = []
+
+    def add(flag: str, value: str) -> None:
+        if value:
+            args.extend([f"--{flag}", value])
+
+    add("monitor", request.monitor_address)
+    add("engine", engine_address)
+    add("project", request.project)
+    add("root_directory", request.info.root_directory)
+    add("stack", request.stack)
+    add("pwd", request.pwd)
+    add("dry_run", "true" if request.dryRun else "false")
+    add("parallel", str(request.parallel))
+    add("organization", request.organization)
+    program = request.info.entry_point or request.program or "."
+    if request.info.program_directory and not os.path.isabs(program):
+        program = os.path.join(request.info.program_directory, program)
+    return [*args, program, *request.args]
+
+
+def exec_environment(request: language_pb2.RunRequest) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
+    env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
+    return env
+
+
+class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
+    def __init__(self, engine_address: str, version: str, executor: Path) -> None:
+        self.engine_address = engine_address
+        self.version = version
+        self.executor = executor
+
+    def Handshake(self, request: Any, context: Any) -> Any:
+        self.engine_address = request.engine_address or self.engine_address
+        return language_pb2.LanguageHandshakeResponse()
+
+    def GetPluginInfo(self, request: Any, context: Any) -> Any:
+        return plugin_pb2.PluginInfo(version=self.version)
+
+    # Python programs here use only dynamic providers, which are bundled with the CLI, so there are no
+    # plugins to install. (The Go host asks pip for packages carrying a pulumi-plugin.json.)
+    def GetRequiredPlugins(self, request: Any, context: Any) -> Any:
+        return language_pb2.GetRequiredPluginsResponse()
+
+    def GetRequiredPackages(self, request: Any, context: Any) -> Any:
+        return language_pb2.GetRequiredPackagesResponse()
+
+    def InstallDependencies(self, request: Any, context: Any) -> Iterator[Any]:
+        # Dependencies are installed by toolchain/bootstrap.sh from the pinned requirements files.
+        yield language_pb2.InstallDependenciesResponse(
+            stdout=b"Dependencies are managed by toolchain/bootstrap.sh; nothing to install.\n"
+        )
+
+    def About(self, request: Any, context: Any) -> Any:
+        python = python_for(request.info) if request.HasField("info") else sys.executable
+        version = subprocess.run(
+            [python, "-c", "import platform; print(platform.python_version())"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        return language_pb2.AboutResponse(executable=python, version=version)
+
+    def GetProgramDependencies(self, request: Any, context: Any) -> Any:
+        dependencies = sorted(
+            (dist.metadata["Name"], dist.version) for dist in importlib.metadata.distributions()
+        )
+        return language_pb2.GetProgramDependenciesResponse(
+            dependencies=[
+                language_pb2.DependencyInfo(name=name, version=version) for name, version in dependencies
+            ]
+        )
+
+    def Run(self, request: Any, context: Any) -> Any:
+        command = [
+            python_for(request.info),
+            "-u",
+            str(self.executor),
+            *exec_arguments(request, self.engine_address),
+        ]
+        try:
+            # Output goes straight to our stdout/stderr, which the engine shows as the program's output.
+            completed = subprocess.run(command, env=exec_environment(request), check=False)
+        except OSError as error:
+            return language_pb2.RunResponse(error=f"could not run the Python program: {error}")
+        if completed.returncode == 0:
+            return language_pb2.RunResponse()
+        if completed.returncode == EXIT_AFTER_USER_ACTIONABLE_MESSAGE:
+            return language_pb2.RunResponse(bail=True)
+        return language_pb2.RunResponse(
+            error=f"Program exited with non-zero exit code: {completed.returncode}"
+        )
+
+    def RunPlugin(self, request: Any, context: Any) -> Iterator[Any]:
+        # Policy packs (runtime: python) are run as `python -m pulumi.policy <args>`, like the Go host does.
+        env = dict(os.environ)
+        env.update(dict(item.split("=", 1) for item in request.env if "=" in item))
+        command = [python_for(request.info), "-u", "-m", "pulumi.policy", *request.args]
+        process = subprocess.Popen(
+            command, cwd=request.pwd or None, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        assert process.stdout is not None and process.stderr is not None
+        stderr_chunks: list[bytes] = []
+        stderr_reader = threading.Thread(target=lambda: stderr_chunks.append(process.stderr.read()))  # type: ignore[union-attr]
+        stderr_reader.start()
+        for line in iter(process.stdout.readline, b""):
+            yield language_pb2.RunPluginResponse(stdout=line)
+        stderr_reader.join()
+        if stderr_chunks and stderr_chunks[0]:
+            yield language_pb2.RunPluginResponse(stderr=stderr_chunks[0])
+        yield language_pb2.RunPluginResponse(exitcode=process.wait())
+
+    def Cancel(self, request: Any, context: Any) -> Any:
+        return empty_pb2.Empty()
+
+
+def main(argv: list[str]) -> int:
+    """Arguments: `--executor=PATH --version=V` from the launcher, then the engine's (address last)."""
+    flags = dict(arg[2:].split("=", 1) for arg in argv if arg.startswith("--") and "=" in arg)
+    positional = [arg for arg in argv if not arg.startswith("-")]
+    engine_address = positional[-1] if positional else ""
+    executor = Path(flags.get("executor", Path(sys.argv[0]).parent / "pulumi-language-python-exec"))
+    version = flags.get("version", "3.0.0")
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=4),
+        options=[("grpc.max_receive_message_length", 400 * 1024 * 1024)],
+    )
+    language_pb2_grpc.add_LanguageRuntimeServicer_to_server(
+        PythonLanguageHost(engine_address, version, executor), server
+    )
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    print(port, flush=True)
+    # The engine interrupts its plugins when it is done with them: that is a normal stop, not an error.
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: server.stop(0))
+    server.wait_for_termination()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
