@@ -19,4 +19,5 @@ except StackFileError as error:
     pulumi.log.error(str(error))
     sys.exit(EXIT_AFTER_USER_MESSAGE)
 
-pulumi.export("shops", build_stack(spec))
+for key, value in build_stack(spec).items():
+    pulumi.export(key, value)

@@ -18,6 +18,12 @@ _BARE_VERSION = re.compile(r"^\d+(\.\d+)?$")
 _ADOPTABLE_STATES_EXCLUDED = ("delet",)  # deleted, delete-finalizing …
 
 
+def _named(name: str, description: str | None) -> dict[str, str]:
+    """name, plus description only when there is one (an empty description is rejected by the
+    emulator and pointless in AEP; adding one later is an `add /description`)."""
+    return {"name": name, "description": description} if description else {"name": name}
+
+
 def spec_ref(spec_id: str) -> dict[str, str]:
     return {"id": spec_id, "version": ids.SPEC_VERSION}
 
@@ -60,8 +66,7 @@ def hmac_auth(hmac_secret: str) -> dict[str, Any]:
 
 def base_connection(name: str, description: str, hmac_secret: str) -> dict[str, Any]:
     return {
-        "name": name,
-        "description": description,
+        **_named(name, description),
         "connectionSpec": spec_ref(ids.SHOPIFY_STREAMING_CONNECTION_SPEC),
         "auth": hmac_auth(hmac_secret),
     }
@@ -74,7 +79,7 @@ def base_connection_view(desired: Mapping[str, Any]) -> dict[str, Any]:
     """Desired mutable fields keyed as in BASE_CONNECTION_PATCH."""
     return {
         "name": desired.get("name"),
-        "description": desired.get("description"),
+        "description": desired.get("description") or None,
         "auth_params": {ids.HMAC_SECRET_PARAM: desired.get("hmac_secret")},
     }
 
@@ -95,8 +100,7 @@ def base_connection_matches(item: Mapping[str, Any], desired: Mapping[str, Any])
 
 def source_connection(name: str, description: str, base_connection_id: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "name": name,
-        "description": description,
+        **_named(name, description),
         "providerId": ids.STREAMING_PROVIDER_ID,
         "connectionSpec": spec_ref(ids.SHOPIFY_STREAMING_CONNECTION_SPEC),
         "data": {"format": ids.DATA_FORMAT},
@@ -107,6 +111,11 @@ def source_connection(name: str, description: str, base_connection_id: str | Non
 
 
 NAME_DESCRIPTION_PATCH = {"name": "/name", "description": "/description"}
+
+
+def name_description_view(desired: Mapping[str, Any]) -> dict[str, Any]:
+    """Desired name and description keyed as in NAME_DESCRIPTION_PATCH ('' = no description)."""
+    return {"name": desired.get("name"), "description": desired.get("description") or None}
 
 
 def source_connection_matches(item: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
@@ -128,8 +137,7 @@ def target_connection(
     name: str, description: str, dataset_id: str, schema_id: str, schema_version: str
 ) -> dict[str, Any]:
     return {
-        "name": name,
-        "description": description,
+        **_named(name, description),
         "connectionSpec": spec_ref(ids.DATA_LAKE_TARGET_CONNECTION_SPEC),
         "data": {
             "format": ids.DATA_FORMAT,
@@ -140,9 +148,8 @@ def target_connection(
 
 
 def target_connection_matches(item: Mapping[str, Any], desired: Mapping[str, Any]) -> bool:
-    data = item.get("data") if isinstance(item.get("data"), Mapping) else {}
-    schema = data.get("schema") if isinstance(data.get("schema"), Mapping) else {}
-    params = item.get("params") if isinstance(item.get("params"), Mapping) else {}
+    schema = obj(obj(item.get("data")).get("schema"))
+    params = obj(item.get("params"))
     return (
         _usable(item)
         and item.get("name") == desired.get("name")
@@ -187,8 +194,7 @@ def flow(
     mapping_version: int,
 ) -> dict[str, Any]:
     return {
-        "name": name,
-        "description": description,
+        **_named(name, description),
         "flowSpec": spec_ref(ids.SHOPIFY_STREAMING_FLOW_SPEC),
         "sourceConnectionIds": [source_connection_id],
         "targetConnectionIds": [target_connection_id],
@@ -203,7 +209,7 @@ def flow_view(desired: Mapping[str, Any]) -> dict[str, Any]:
     """Desired mutable fields keyed as in FLOW_PATCH."""
     return {
         "name": desired.get("name"),
-        "description": desired.get("description"),
+        "description": desired.get("description") or None,
         "transformation": mapping_transformation(
             str(desired.get("mapping_id")), int(desired.get("mapping_version") or 0)
         ),
@@ -224,7 +230,7 @@ def flow_mapping(item: Mapping[str, Any]) -> tuple[str | None, int | None]:
     """(mappingId, mappingVersion) of a flow's Mapping transformation, as far as present."""
     for transformation in item.get("transformations") or []:
         if isinstance(transformation, Mapping) and transformation.get("name") == ids.MAPPING_TRANSFORMATION:
-            params = transformation.get("params") if isinstance(transformation.get("params"), Mapping) else {}
+            params = obj(transformation.get("params"))
             mapping_id = params.get("mappingId")
             version = params.get("mappingVersion")
             try:
@@ -251,6 +257,11 @@ def inlet_id(url: str | None) -> str | None:
 # ---- helpers --------------------------------------------------------------------------------------------
 
 
+def obj(value: object) -> Mapping[str, Any]:
+    """`value` if it is a JSON object, else an empty one (for tolerant reads of API answers)."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def _spec_id(item: Mapping[str, Any], key: str) -> object:
     spec = item.get(key)
     return spec.get("id") if isinstance(spec, Mapping) else None
@@ -270,4 +281,3 @@ def pick_oldest(items: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
 
 def _number(value: object) -> float:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
-

@@ -33,6 +33,7 @@ _REDACTED = "[redacted]"
 # IMS access tokens are JWTs ("eyJ…"); a bearer header may be echoed back by a proxy.
 _TOKEN_SHAPES = re.compile(r"eyJ[A-Za-z0-9_-]{6,}(?:\.[A-Za-z0-9_-]*){0,2}|(?i:bearer)\s+[A-Za-z0-9._~+/=-]+")
 _FLOW_CODE = re.compile(r"\b([A-Z]+)-(\d+)-(\d{3})\b")
+_SENTENCE_BREAK = re.compile(r"(?<=[a-z0-9)\]'\"])\.\s+([A-Z])(?=[a-z ])")
 _LEGACY_ETAG = re.compile(r"does not match the current version", re.IGNORECASE)
 
 # Gateway (Adobe I/O) codes from the troubleshooting guide: all about credentials or headers.
@@ -213,6 +214,8 @@ def _text(value: object) -> str:
 
 def _clip(text: str) -> str:
     text = " ".join(text.split())
+    # Adobe's texts often hold two sentences; join them so the whole message stays one sentence.
+    text = _SENTENCE_BREAK.sub(lambda m: "; " + m.group(1).lower(), text)
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
 
 
@@ -300,8 +303,8 @@ def error_from_response(
     if flow in (2100, 2101, 2103):
         return make(
             AuthError,
-            f"AEP does not know the sandbox{_named(context.sandbox)} while {doing}{said}: fix the "
-            "sandbox name in the stack file (all lowercase, e.g. prod) or give the credential access to it.",
+            f"AEP does not know the sandbox{_named(context.sandbox)} while {doing}{said}: fix the sandbox "
+            "name in the stack file (all lowercase, such as prod) or give the credential access to it.",
         )
     if flow in (2118, 2120, 2121) or (status == 403 and flow is None and info.shape != "gateway"):
         return make(
@@ -310,7 +313,8 @@ def error_from_response(
             "technical account to a product profile with the Sources manage and view permissions "
             "(and Datasets view) in the Admin Console.",
         )
-    if status in (401, 403) or flow in (2000, 2001, 2002, 2105, 1100):
+    not_entitled = flow == 1100 and "entitle" in info.message.lower()  # else 1100 is "invalid request"
+    if status in (401, 403) or flow in (2000, 2001, 2002, 2105) or not_entitled:
         what = {
             2000: "the token has no access to this IMS org",
             2001: "the x-gw-ims-org-id header is missing",
@@ -337,7 +341,7 @@ def error_from_response(
         return make(
             StateError,
             f"AEP refused {doing} because of its current state{said}: wait for AEP to finish the pending "
-            "operation (e.g. a deletion still finalizing) and run the command again.",
+            "operation (such as a deletion still finalizing) and run the command again.",
         )
     if status == 404 or flow in (1101, 1439):
         return make(NotFound, _not_found_sentence(context, said))
@@ -428,9 +432,10 @@ def _validation_fix(flow: int | None, subject: str) -> str:
 
 def connection_failed(context: ErrorContext, base_url: str, reason: str) -> ConnectionFailed:
     """No HTTP answer: name the host and the likely stack-file setting."""
-    setting = "ims_url" if context.kind == "access token" else "platform_url"
+    ims = context.kind == "access token"
+    setting, service = ("ims_url", "Adobe IMS") if ims else ("platform_url", "AEP")
     return ConnectionFailed(
-        f"Could not reach AEP at {base_url} while {context.doing()} ({reason}): check {setting} in the "
+        f"Could not reach {service} at {base_url} while {context.doing()} ({reason}): check {setting} in the "
         "stack file and the network, then run the command again.",
         context=context,
     )

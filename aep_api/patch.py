@@ -77,6 +77,24 @@ def minimal_patch(old: Mapping[str, Any], new: Mapping[str, Any], fields: Mappin
     return ops
 
 
+def converge_patch(current: object, desired: Mapping[str, Any], fields: Mapping[str, str]) -> list[Op]:
+    """The ops that make an existing object (e.g. one being adopted) hold the desired values.
+
+    None means "absent": removed if present.  A value the server masks counts as different.
+    """
+    ops: list[Op] = []
+    for key, path in fields.items():
+        wanted, found = desired.get(key), resolve(current, path)
+        if wanted is None:
+            if found is not _MISSING:
+                ops.append(op("remove", path))
+        elif found is _MISSING:
+            ops.append(op("add", path, wanted))
+        elif not _contains(found, wanted):
+            ops.append(op("replace", path, wanted))
+    return ops
+
+
 def pending_ops(current: object, ops: Sequence[Op]) -> list[Op]:
     """The ops that would still change `current` (an object re-read from the server).
 

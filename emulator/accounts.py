@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from emulator.errors import ControlError
 from emulator.state import (
@@ -29,6 +30,7 @@ SHOP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 APP_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 TOKEN_VALUE = re.compile(r"^shpat_[0-9a-f]{32}$")
 SCOPE = re.compile(r"^[a-z][a-z_]*$")
+CLIENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
 
 
 # --- input checks ---------------------------------------------------------------------------------
@@ -69,6 +71,28 @@ def check_timezone(value: Any) -> str:
     except ValueError as exc:
         raise ControlError(400, str(exc)) from None
     return name
+
+
+def check_client_id(value: Any) -> str:
+    client_id = _string(value, "client_id")
+    if not CLIENT_ID.match(client_id):
+        raise ControlError(400, f"invalid client_id {client_id!r}: use letters, digits, '_', '.' and '-'")
+    return client_id
+
+
+def check_redirect_urls(value: Any) -> list[str]:
+    """The app's allowed OAuth redirect URLs: absolute http(s) URLs, compared exactly (emulator.oauth)."""
+    if not isinstance(value, list):
+        raise ControlError(400, "redirect_urls must be a list of URLs")
+    urls: list[str] = []
+    for item in value:
+        url = _string(item, "each redirect URL")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment:
+            raise ControlError(400, f"invalid redirect URL {url!r}: use an absolute http(s) URL")
+        if url not in urls:
+            urls.append(url)
+    return urls
 
 
 def parse_scopes(value: Any) -> list[str]:
@@ -124,6 +148,8 @@ def create_shop(
     app: Any = None,
     client_secret: Any = None,
     webhook_api_version: Any = None,
+    client_id: Any = None,
+    redirect_urls: Any = None,
 ) -> tuple[Shop, App]:
     """A new shop with one app (``default`` unless named)."""
     shop_name = check_shop_name(name)
@@ -134,15 +160,24 @@ def create_shop(
         app if app is not None else DEFAULT_APP,
         client_secret=client_secret,
         webhook_api_version=webhook_api_version,
+        client_id=client_id,
+        redirect_urls=redirect_urls,
     )
     shop = Shop(name=shop_name, timezone=tz, apps={first_app.name: first_app})
     store.shops[shop_name] = shop
     return shop, first_app
 
 
-def build_app(name: Any, *, client_secret: Any = None, webhook_api_version: Any = None) -> App:
-    """A validated app, not yet attached to a shop."""
-    return App(
+def build_app(
+    name: Any,
+    *,
+    client_secret: Any = None,
+    webhook_api_version: Any = None,
+    client_id: Any = None,
+    redirect_urls: Any = None,
+) -> App:
+    """A validated app, not yet attached to a shop (client_id: random unless given)."""
+    app = App(
         name=check_app_name(name),
         client_secret=_string(client_secret, "client_secret")
         if client_secret is not None
@@ -153,16 +188,43 @@ def build_app(name: Any, *, client_secret: Any = None, webhook_api_version: Any 
             else DEFAULT_WEBHOOK_API_VERSION
         ),
     )
+    if client_id is not None:
+        app.client_id = check_client_id(client_id)
+    if redirect_urls is not None:
+        app.redirect_urls = check_redirect_urls(redirect_urls)
+    return app
 
 
 def create_app(
-    store: Store, shop: Shop, name: Any, *, client_secret: Any = None, webhook_api_version: Any = None
+    store: Store,
+    shop: Shop,
+    name: Any,
+    *,
+    client_secret: Any = None,
+    webhook_api_version: Any = None,
+    client_id: Any = None,
+    redirect_urls: Any = None,
 ) -> App:
-    app = build_app(name, client_secret=client_secret, webhook_api_version=webhook_api_version)
+    app = build_app(
+        name,
+        client_secret=client_secret,
+        webhook_api_version=webhook_api_version,
+        client_id=client_id,
+        redirect_urls=redirect_urls,
+    )
     if app.name in shop.apps:
         raise ControlError(409, f"app {app.name!r} already exists on shop {shop.name!r}")
+    check_client_id_free(shop, app.client_id)
     shop.apps[app.name] = app
     return app
+
+
+def check_client_id_free(shop: Shop, client_id: str, *, besides: App | None = None) -> None:
+    """One client_id names one app of a shop (the OAuth endpoints look apps up by it)."""
+    if any(app.client_id == client_id and app is not besides for app in shop.apps.values()):
+        raise ControlError(
+            409, f"client_id {client_id!r} is already used by another app of shop {shop.name!r}"
+        )
 
 
 def get_app(shop: Shop, name: str) -> App:

@@ -6,7 +6,8 @@ from flask import Flask, Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
-from emulator import admin_api, control, deliveries
+from emulator import admin_api, control, deliveries, oauth
+from emulator.aep import app as aep_app
 from emulator.context import EXTENSION_KEY, Emulator
 from emulator.delivery_model import DeliverySettings
 from emulator.errors import NOT_FOUND_BODY, ApiError, ControlError
@@ -34,10 +35,13 @@ def create_app(
     deliveries.install(app, store, delivery_settings)
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(control.bp)
+    oauth.install(app, store)  # the OAuth grant (authorize, access_token) and its control switches
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(ControlError, _control_error)
     app.register_error_handler(HTTPException, _http_error)
     app.wsgi_app = ShopRouting(app.wsgi_app)  # type: ignore[method-assign]
+    # The AEP emulator: its own Flask app on its own paths, its state in the same store and file.
+    app.wsgi_app = aep_app.mount(app.wsgi_app, store)  # type: ignore[method-assign]
     return app
 
 

@@ -8,13 +8,15 @@ Server
   GET    /_control/health                          -> 200 {"ok": true}
   POST   /_control/reset                           -> 200 {} ; forgets every shop, bucket and request log
                                                       (subscription ids keep counting, never reused)
+                                                      and all AEP emulator state (emulator.aep.control)
 
 Shops  (shop JSON: {name, domain, timezone, rate_limit: {bucket_size, leak_rate, default},
         apps: [{name, webhook_api_version}], admin_base_url})
   GET    /_control/shops                           -> 200 {"shops": [shop, ...]}
   POST   /_control/shops                           body {name, timezone?="-05:00" (±HH:MM or IANA),
                                                       app?="default", client_secret?=random,
-                                                      webhook_api_version?=newest stable}
+                                                      webhook_api_version?=newest stable,
+                                                      client_id?=random, redirect_urls?=[]}
                                                    -> 201 {"shop": shop, "app": app-with-client_secret}
   GET    /_control/shops/{shop}                    -> 200 {"shop": shop}
   PATCH  /_control/shops/{shop}                    body {timezone?} -> 200 {"shop": shop}
@@ -25,8 +27,10 @@ Shops  (shop JSON: {name, domain, timezone, rate_limit: {bucket_size, leak_rate,
 
 Apps  (app JSON: {name, webhook_api_version}; client_secret only in the POST answer)
   GET    /_control/shops/{shop}/apps               -> 200 {"apps": [app, ...]}
-  POST   /_control/shops/{shop}/apps               body {name, client_secret?, webhook_api_version?}
+  POST   /_control/shops/{shop}/apps               body {name, client_secret?, webhook_api_version?,
+                                                      client_id?, redirect_urls?}
                                                    -> 201 {"app": app-with-client_secret}
+  OAuth settings of an app (client_id, redirect_urls), the grant and its switches: see emulator.oauth
   PATCH  /_control/shops/{shop}/apps/{app}         body {client_secret?, webhook_api_version?}
                                                    -> 200 {"app": app}
 
@@ -221,6 +225,8 @@ def create_shop() -> ResponseReturnValue:
             app=body.get("app"),
             client_secret=body.get("client_secret"),
             webhook_api_version=body.get("webhook_api_version"),
+            client_id=body.get("client_id"),
+            redirect_urls=body.get("redirect_urls"),
         )
         store.save()
         return {"shop": _shop_json(shop), "app": _app_json(app, with_secret=True)}, 201
@@ -304,6 +310,8 @@ def create_app(shop_name: str) -> ResponseReturnValue:
             body.get("name"),
             client_secret=body.get("client_secret"),
             webhook_api_version=body.get("webhook_api_version"),
+            client_id=body.get("client_id"),
+            redirect_urls=body.get("redirect_urls"),
         )
         store.save()
         return {"app": _app_json(app, with_secret=True)}, 201

@@ -7,6 +7,8 @@ from typing import Any
 
 import requests
 
+from emulator.aep.control_client import AepControlClient
+
 
 class ControlClientError(Exception):
     """The control surface answered with an error status."""
@@ -22,6 +24,7 @@ class ControlClient:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self._session = requests.Session()
+        self.aep = AepControlClient(self.call)  # the AEP control surface, /_control/aep
 
     def call(
         self, method: str, path: str, body: dict[str, Any] | None = None, params: dict[str, Any] | None = None

@@ -46,6 +46,7 @@ from emulator.delivery_model import (
     Removal,
     delivery_headers,
     encode_body,
+    epoch_nanos,
     filter_payload,
     rfc3339_millis,
     rfc3339_nanos,
@@ -162,7 +163,7 @@ class DeliveryEngine:
         The caller holds the store lock (the subscriptions, app secrets and versions are read now)."""
         settings = self.settings
         event_id = str(uuid.uuid4())
-        triggered_at = rfc3339_nanos(self._store.clock())
+        triggered_at = rfc3339_nanos(epoch_nanos(self._store.clock))
         started = time.monotonic()
         records: list[Delivery] = []
         skipped: list[Skipped] = []
@@ -326,6 +327,11 @@ class DeliveryEngine:
             thread.start()
             self._threads.append(thread)
 
+    def alive_workers(self) -> int:
+        """Worker threads still running (0 before the first event and after ``stop``)."""
+        with self._cond:
+            return sum(1 for thread in self._threads if thread.is_alive())
+
     def stop(self) -> None:
         """Stop the workers: queued sends are dropped, an in-flight send is waited for only briefly."""
         with self._cond:
@@ -396,12 +402,15 @@ class DeliveryEngine:
             if not final_failure:
                 self._finish_send(record)
         if final_failure:
-            removal = self._remove_subscription(record, settings)
-            with self._cond:
-                if self._records.get(record.id) is record:
-                    record.status = SUBSCRIPTION_REMOVED if removal else FAILED
-                    record.removal = removal
-                    self._finish_send(record)
+            removal: Removal | None = None
+            try:
+                removal = self._remove_subscription(record, settings)
+            finally:  # settle the delivery whatever happened
+                with self._cond:
+                    if self._records.get(record.id) is record:
+                        record.status = SUBSCRIPTION_REMOVED if removal else FAILED
+                        record.removal = removal
+                        self._finish_send(record)
 
     def _after_cycle_attempt(self, record: Delivery, kind: str, ok: bool) -> bool:
         """Status bookkeeping after the first attempt or a retry; True on the final failure (caller holds

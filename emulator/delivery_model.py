@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -164,9 +166,16 @@ def encode_body(payload: dict[str, Any]) -> bytes:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def rfc3339_nanos(epoch_seconds: float) -> str:
+def epoch_nanos(clock: Callable[[], float]) -> int:
+    """Now in integer nanoseconds: the real clock's own nanoseconds, or an injected (test) clock's value
+    to the microsecond (a float has no more precision than that)."""
+    if clock is time.time:
+        return time.time_ns()
+    return round(clock() * 1_000_000) * 1000
+
+
+def rfc3339_nanos(nanos: int) -> str:
     """``2023-03-29T18:00:27.877041743Z`` (the ``X-Shopify-Triggered-At`` shape: UTC, nanoseconds)."""
-    nanos = round(epoch_seconds * 1_000_000_000)
     whole, fraction = divmod(nanos, 1_000_000_000)
     return datetime.fromtimestamp(whole, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{fraction:09d}Z"
 

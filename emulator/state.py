@@ -27,6 +27,7 @@ from emulator.timeutil import DEFAULT_TIMEZONE
 from shopify_api.topics import STABLE_API_VERSIONS
 
 STATE_FORMAT = 1
+SECTION_KEYS = ("aep",)  # top-level keys of the state file owned by sub-emulators (see Store.sections)
 FIRST_SUBSCRIPTION_ID = 1_900_000_000_000
 DEFAULT_APP = "default"
 # Newest stable version: what a freshly configured app would pick.
@@ -42,6 +43,9 @@ class App:
     name: str
     client_secret: str
     webhook_api_version: str = DEFAULT_WEBHOOK_API_VERSION
+    # OAuth (emulator.oauth): the API key (Shopify's are 32 hex digits) and the allowed redirect URLs.
+    client_id: str = field(default_factory=lambda: secrets.token_hex(16))
+    redirect_urls: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -111,6 +115,12 @@ class Store:
         self.shops: dict[str, Shop] = {}
         self.next_subscription_id = FIRST_SUBSCRIPTION_ID
         self.next_token_seq = 1
+        # Sub-emulators (the AEP emulator, emulator/aep) keep their state in the same file under their own
+        # top-level key: ``sections`` maps the key to a function returning its JSON, ``loaded_sections``
+        # holds what the file had for it until its owner reads it, ``reset_hooks`` run on reset().
+        self.sections: dict[str, Callable[[], Any]] = {}
+        self.loaded_sections: dict[str, Any] = {}
+        self.reset_hooks: list[Callable[[], None]] = []
         if path is not None and path.exists():
             self._load(path)
 
@@ -138,6 +148,8 @@ class Store:
         can never name a different subscription afterwards."""
         with self.lock:
             self.shops.clear()
+            for hook in self.reset_hooks:
+                hook()
             self.save()
 
     def save(self) -> None:
@@ -145,7 +157,9 @@ class Store:
         if self.path is None:
             return
         with self.lock:
-            data = json.dumps(self._to_json(), indent=1, sort_keys=True)
+            sections = {key: dump() for key, dump in self.sections.items()}
+            everything = {**self.loaded_sections, **self._to_json(), **sections}
+            data = json.dumps(everything, indent=1, sort_keys=True)
             directory = self.path.parent
             directory.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=directory)
@@ -202,6 +216,7 @@ class Store:
             self.shops = shops
             self.next_subscription_id = int(raw["next_subscription_id"])
             self.next_token_seq = int(raw["next_token_seq"])
+            self.loaded_sections = {key: raw[key] for key in SECTION_KEYS if key in raw}
         except StateFileError:
             raise
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:

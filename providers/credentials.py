@@ -114,3 +114,57 @@ def token_for(shop: str) -> str:
             f"`{token_config_command(shop)}` (or export {env_var_name(shop)} for a one-off run)."
         )
     return token
+
+
+# ---- AEP client secret (stack config `aepClientSecret`, secret) -------------------------------------
+# Same pattern as the shop tokens: filled from configure(), read at call time, never on a provider.
+
+AEP_SECRET_ENV = "SHOPSTREAM_AEP_CLIENT_SECRET"
+AEP_SECRET_CONFIG_KEY = "aepClientSecret"
+AEP_SECRET_COMMAND = f"pulumi config set --secret {AEP_SECRET_CONFIG_KEY} <client secret>"
+
+_aep_secret: str | None = None
+_aep_config_error: CredentialsError | None = None
+
+
+class MissingAepSecretError(CredentialsError, LookupError):
+    pass
+
+
+def configure_aep_from_config(config: ConfigLike) -> None:
+    """Store the AEP client secret from the stack config; a malformed value is reported at lookup."""
+    global _aep_config_error
+    raw = rpc.unwrap_rpc_secret(config.get(AEP_SECRET_CONFIG_KEY))
+    if raw is not None and not isinstance(raw, str):
+        set_aep_client_secret(None)
+        with _lock:
+            _aep_config_error = CredentialsError(
+                f"Pulumi config shopstream:{AEP_SECRET_CONFIG_KEY} must be a string; set it with "
+                f"`{AEP_SECRET_COMMAND}`."
+            )
+        return
+    set_aep_client_secret(raw or None)
+
+
+def set_aep_client_secret(secret: str | None) -> None:
+    global _aep_secret, _aep_config_error
+    with _lock:
+        _aep_secret = secret
+        _aep_config_error = None
+
+
+def aep_client_secret() -> str:
+    """The AEP OAuth client secret from the stack config, else from the environment; never logged."""
+    with _lock:
+        secret = _aep_secret
+        config_error = _aep_config_error
+    if not secret:
+        secret = os.environ.get(AEP_SECRET_ENV, "")
+    if not secret and config_error is not None:
+        raise config_error
+    if not secret:
+        raise MissingAepSecretError(
+            f"No AEP client secret: store the OAuth Server-to-Server credential's secret with "
+            f"`{AEP_SECRET_COMMAND}` (or export {AEP_SECRET_ENV} for a one-off run)."
+        )
+    return secret

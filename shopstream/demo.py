@@ -1,5 +1,6 @@
-"""The README's demo, end to end: emulator up, shops and tokens seeded, `pulumi up` of the `local` stack,
-then what Shopify now has.
+"""The README's demo, end to end: the emulator up; shops, tokens and an AEP org, client, schema and dataset
+seeded; `pulumi up` of the `local` stack (the AEP pipeline, then subscriptions pointing at its inlet); what
+Shopify now has; then an `orders/create` event in a shop and the record it became in the AEP dataset.
 
 Everything it keeps lives in `.demo/` inside the checkout (file backend, Pulumi home, passphrase, emulator
 state), so it never touches the user's own Pulumi login and a second run shows "no changes".
@@ -7,13 +8,16 @@ state), so it never touches the user's own Pulumi login and a second run shows "
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import requests
 
@@ -75,18 +79,45 @@ def scopes_for(spec: StackSpec, shop: str) -> list[str]:
     return sorted({min(scope_alternatives(t.topic), key=len) for t in wanted if scope_alternatives(t.topic)})
 
 
-def seed_shops(control: ControlClient, spec: StackSpec) -> dict[str, str]:
+def seed_shops(control: ControlClient, spec: StackSpec, app_secret: str) -> dict[str, str]:
     """Each shop exists with a fresh token; a rerun rotates the tokens, which changes no resource."""
     tokens = {}
     for shop in spec.shops:
         try:
-            control.create_shop(shop.name)
+            control.create_shop(shop.name, client_secret=app_secret)
         except ControlClientError as error:
             if error.status != 409:
                 raise
         tokens[shop.name] = control.create_token(shop.name, scopes_for(spec, shop.name))
         print(f"    shop {shop.domain}: token granted {', '.join(scopes_for(spec, shop.name))}")
     return tokens
+
+
+def seed_platform(control: ControlClient, spec: StackSpec) -> str:
+    """The org, OAuth client, schema and dataset the stack file names; returns a fresh client secret."""
+    platform = spec.platform
+    assert platform is not None, "stacks/local.yaml declares a platform section"
+    aep = control.aep
+    tenant, schema_hash = platform.schema_id.removeprefix("https://ns.adobe.com/").split("/schemas/")
+    client_secret = secrets.token_urlsafe(24)
+    if not any(o["kind"] == "datasets" for o in aep.objects(platform.ims_org, platform.sandbox)):
+        aep.create_org(platform.ims_org, tenant=tenant, sandboxes=[platform.sandbox])
+        aep.create_client(platform.ims_org, platform.client_id, client_secret)
+        schema_id = aep.create_schema(platform.ims_org, platform.sandbox, "Shopify orders", schema_hash)
+        aep.create_dataset(
+            platform.ims_org, platform.sandbox, "shopify-orders", schema_id, platform.dataset_id
+        )
+    else:  # like rotating a token: no resource changes
+        aep.rotate_client_secret(platform.client_id, client_secret)
+    print(f"    AEP org {platform.ims_org}, sandbox {platform.sandbox}, dataset {platform.dataset_id}")
+    return client_secret
+
+
+def read_or_create_secret(path: Path) -> str:
+    if not path.exists():
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
 
 
 def pulumi(env: dict[str, str], *args: str, stdin: str | None = None, quiet: bool = False) -> None:
@@ -111,16 +142,44 @@ def show_subscriptions(spec: StackSpec, tokens: dict[str, str]) -> None:
             print(f"    {shop.name:<10} {webhook['topic']:<18} {webhook['id']!s:<15} {webhook['address']}")
 
 
+def send_order(control: ControlClient, spec: StackSpec) -> None:
+    platform = spec.platform
+    assert platform is not None
+    shop = spec.shops[0].name
+    order = {
+        "id": 5820982911946154508 + int(time.time()),
+        "email": "jon@example.com",
+        "total_price": "199.00",
+        "currency": "EUR",
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "updated_at": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime()),
+        "line_items": [{"title": "IPod Nano - 8GB", "quantity": 1, "price": "199.00"}],
+    }
+    event = control.trigger_event(shop, "orders/create", order, wait=15)
+    for delivery in event["deliveries"]:
+        codes = ", ".join(str(a["status_code"]) for a in delivery["attempts"])
+        print(f"    delivered to {delivery['address']} (HTTP {codes}, {delivery['status']})")
+    records = [r for r in control.aep.records(platform.dataset_id) if str(order["id"]) in str(r.get("_id"))]
+    print(f"    dataset {platform.dataset_id} now holds {len(records)} record(s) for order {order['id']}:")
+    for record in records:
+        print(textwrap.indent(json.dumps(record, indent=2), "      "))
+
+
 def main() -> int:
     require_toolchain()
     spec = load_stack_file(stack_file_path(REPO, STACK))
+    DEMO_DIR.mkdir(exist_ok=True)
     passphrase = DEMO_DIR / "passphrase"
+    if not passphrase.exists():
+        # A new passphrase cannot read the old stack config, which the demo alone wrote (emulator secrets).
+        (REPO / "stacks" / f"Pulumi.{STACK}.yaml").unlink(missing_ok=True)
+    read_or_create_secret(passphrase)
+    # Kept across runs so the pipeline's base connection (which holds it) does not change every time.
+    app_secret = read_or_create_secret(DEMO_DIR / "shopify-app-secret")
     with running_emulator() as control:
-        step(f"Shopify emulator on {EMULATOR_URL}: seeding shops and Admin API tokens")
-        tokens = seed_shops(control, spec)
-        if not passphrase.exists():
-            passphrase.write_text(secrets.token_urlsafe(24))
-            passphrase.chmod(0o600)
+        step(f"Emulator on {EMULATOR_URL}: seeding Shopify shops with Admin API tokens, and AEP")
+        tokens = seed_shops(control, spec, app_secret)
+        aep_client_secret = seed_platform(control, spec)
         # No backend URL: the demo logs in, as a user would, but with its own Pulumi home.
         env = pulumi_environment(
             os.environ, home=DEMO_DIR / "pulumi-home", backend_url=None, passphrase_file=passphrase
@@ -129,14 +188,16 @@ def main() -> int:
         (DEMO_DIR / "backend").mkdir(exist_ok=True)
         pulumi(env, "login", f"file://{DEMO_DIR / 'backend'}", quiet=True)
         pulumi(env, "stack", "select", "--create", STACK, quiet=True)
-        for shop, token in tokens.items():
-            pulumi(
-                env, "config", "set", "--secret", "--path", f"shopifyTokens.{shop}", stdin=token, quiet=True
-            )
+        secret_config = {f"shopifyTokens.{shop}": token for shop, token in tokens.items()}
+        secret_config |= {"aepClientSecret": aep_client_secret, "shopifyAppSecret": app_secret}
+        for key, value in secret_config.items():
+            pulumi(env, "config", "set", "--secret", "--path", key, stdin=value, quiet=True)
         step(f"pulumi up of the `{STACK}` stack ({spec.path.relative_to(REPO)})")
         pulumi(env, "up", "--yes", "--non-interactive")
         step("What Shopify has now (read back through the Admin API)")
         show_subscriptions(spec, tokens)
+        step(f"An order is placed in {spec.shops[0].domain}: Shopify delivers orders/create to the inlet")
+        send_order(control, spec)
     print(
         "\nDone. Run the demo again: the second `pulumi up` reports no changes."
         "\nTo use the CLI on this stack yourself: source .venv/bin/activate;"

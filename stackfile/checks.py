@@ -42,9 +42,22 @@ def semantic_findings(doc: Document) -> list[Finding]:
     if isinstance(default_address, str):
         findings.extend(Finding(("shopify", "address"), m) for m in address_problems(default_address))
 
+    platform = data.get("platform")
+    if isinstance(platform, dict):
+        findings.extend(platform_findings(platform))
+        if "address" in shopify:
+            findings.append(
+                Finding(
+                    ("shopify", "address"),
+                    'a stack with a "platform" section delivers to its pipeline\'s inlet URL; remove '
+                    '"shopify.address" (a topic may still set its own "address")',
+                )
+            )
+
     version = shopify.get("api_version")
     api_version = version if isinstance(version, str) and version in SUPPORTED_API_VERSIONS else None
-    has_default_address = "address" in shopify
+    # With a platform section, a topic without an address delivers to the pipeline's inlet.
+    has_default_address = "address" in shopify or isinstance(platform, dict)
     missing_address: list[DataPath] = []
 
     shops = data.get("shops")
@@ -66,8 +79,8 @@ def semantic_findings(doc: Document) -> list[Finding]:
         findings.append(
             Finding(
                 ("shopify",) if "shopify" in data else (),
-                f'no "address": set a default destination in "shopify.address", or "address" on every '
-                f"topic ({listed}{more} {verb} none)",
+                f'no "address": add a "platform" section (the AEP pipeline\'s inlet), set a default '
+                f'destination in "shopify.address", or "address" on every topic ({listed}{more} {verb} none)',
             )
         )
     return findings
@@ -110,6 +123,21 @@ def _topic_findings(
                 yield Finding((*base, index, "address"), message)
         elif "address" not in options and not has_default_address:
             missing_address.append((*base, index))
+
+
+def platform_findings(platform: dict[str, Any]) -> Iterator[Finding]:
+    for key in ("ims_url", "platform_url"):
+        url = platform.get(key)
+        if isinstance(url, str):
+            for message in service_url_problems(url):
+                yield Finding(("platform", key), message)
+    mapping = platform.get("mapping")
+    for index, item in enumerate(mapping if isinstance(mapping, list) else []):
+        if isinstance(item, dict) and ("source" in item) == ("expression" in item):
+            yield Finding(
+                ("platform", "mapping", index),
+                'give exactly one of "source" (a payload path) or "expression" (a Data Prep expression)',
+            )
 
 
 def topic_list_hint(api_version: str | None) -> str:
@@ -187,6 +215,16 @@ def address_problems(address: str) -> list[str]:
     if host == "shopify.com" or host.endswith((".shopify.com", ".myshopify.com")):
         # Shopify rejects webhook addresses on its own domains.
         return [f"{show(address)} points at a Shopify domain; webhook addresses must be your own endpoint"]
+    return []
+
+
+def service_url_problems(url: str) -> list[str]:
+    """An AEP service base URL: credentials travel there, so https unless it is loopback."""
+    parts, problem = _split(url)
+    if parts is None:
+        return [problem or "invalid URL"]
+    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+        return [f"{show(url)} uses plain http; allowed: {_ALLOWED_URLS}"]
     return []
 
 

@@ -9,6 +9,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from providers.aep.spec import PipelineSpec
+
 from .checks import semantic_findings
 from .errors import Problem, StackFileError
 from .findings import Finding, format_path, path_sort_key
@@ -124,8 +126,8 @@ def _build(path: Path, data: dict[str, Any]) -> StackSpec:
         options = {"topic": entry} if isinstance(entry, str) else entry
         # A key present on the topic wins, even when empty: `fields: []` means "all fields" there.
         merged = {**defaults, **options}
+        # None (no address anywhere) is only possible with a platform section: the pipeline's inlet.
         address = merged.get("address", default_address)
-        assert isinstance(address, str)  # guaranteed by the checks: every topic has an address
         return TopicSpec(
             topic=merged["topic"],
             address=address,
@@ -144,4 +146,30 @@ def _build(path: Path, data: dict[str, Any]) -> StackSpec:
         endpoint_template=shopify.get("endpoint", DEFAULT_ENDPOINT_TEMPLATE),
         production=data.get("production", False),
         shops=shops,
+        platform=_platform(data["platform"]) if "platform" in data else None,
+        verify_hmac=data.get("platform", {}).get("verify_hmac", True),
     )
+
+
+def _platform(platform: dict[str, Any]) -> PipelineSpec:
+    # Keys the file leaves out keep PipelineSpec's defaults (the real Adobe endpoints, sandbox prod, ...).
+    optional = {key: platform[key] for key in _PLATFORM_OPTIONAL if key in platform}
+    if "scopes" in platform:
+        optional["scopes"] = tuple(scope.strip() for scope in platform["scopes"].split(",") if scope.strip())
+    return PipelineSpec(
+        ims_org=platform["ims_org"],
+        client_id=platform["client_id"],
+        dataset_id=platform["dataset_id"],
+        schema_id=platform["schema_id"],
+        flow_name=platform["flow_name"],
+        mappings=tuple(
+            ("ATTRIBUTE", item["source"], item["destination"])
+            if "source" in item
+            else ("EXPRESSION", item["expression"], item["destination"])
+            for item in platform["mapping"]
+        ),
+        **optional,
+    )
+
+
+_PLATFORM_OPTIONAL = ("sandbox", "ims_url", "platform_url", "schema_version", "flow_description")

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from providers.aep.spec import PipelineSpec
+
 DEFAULT_ENDPOINT_TEMPLATE = "https://{shop}.myshopify.com"
 DEFAULT_FORMAT = "json"
 
@@ -18,7 +20,7 @@ class TopicSpec:
     """
 
     topic: str
-    address: str
+    address: str | None  # None: the stack's AEP pipeline inlet URL
     format: str
     fields: tuple[str, ...]
     metafield_namespaces: tuple[str, ...]
@@ -41,6 +43,8 @@ class StackSpec:
     endpoint_template: str
     production: bool
     shops: tuple[ShopSpec, ...]
+    platform: PipelineSpec | None = None  # the AEP pipeline (the `platform:` section)
+    verify_hmac: bool = True  # give the pipeline the Shopify app secret so its inlet checks signatures
 
     def shop_base_url(self, shop: str) -> str:
         """Base URL of one shop's Admin API host, without a trailing slash (the client appends

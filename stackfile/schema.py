@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aep_api.ids import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
 from shopify_api.topics import SUPPORTED_API_VERSIONS, UNSTABLE, known_topics
 
 from .model import DEFAULT_ENDPOINT_TEMPLATE, DEFAULT_FORMAT
@@ -113,6 +114,7 @@ def build_schema() -> dict[str, Any]:
                     },
                 },
             },
+            "platform": {"$ref": "#/$defs/platform"},
             "shops": {
                 "type": "object",
                 "description": "Shops by handle (the part before .myshopify.com).",
@@ -127,6 +129,7 @@ def build_schema() -> dict[str, Any]:
             },
         },
         "$defs": {
+            "platform": _platform_schema(),
             "shop": {
                 "type": "object",
                 "additionalProperties": False,
@@ -158,6 +161,105 @@ def build_schema() -> dict[str, Any]:
                     "format": format_,
                     "fields": fields,
                     "metafield_namespaces": metafield_namespaces,
+                },
+            },
+        },
+    }
+
+
+def _platform_schema() -> dict[str, Any]:
+    def service_url(default: str, what: str) -> dict[str, Any]:
+        return {
+            "type": "string",
+            "pattern": "^https?://",
+            "default": default,
+            "description": f"the {what} base URL, e.g. {default} (plain http only for loopback hosts)",
+        }
+
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "description": "The AEP Shopify-streaming pipeline (base, source and target connections, mapping "
+        "set, dataflow). Subscriptions deliver to its inlet URL unless a topic sets its own address. "
+        "Secrets come from stack config: aepClientSecret and shopifyAppSecret.",
+        "required": ["ims_org", "sandbox", "client_id", "dataset_id", "schema_id", "flow_name", "mapping"],
+        "properties": {
+            "ims_url": service_url(DEFAULT_IMS_URL, "Adobe IMS"),
+            "platform_url": service_url(DEFAULT_PLATFORM_URL, "Experience Platform API"),
+            "ims_org": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9]+@AdobeOrg$",
+                "description": "the IMS organization id, e.g. 0123456789ABCDEF01234567@AdobeOrg",
+            },
+            "sandbox": {
+                "type": "string",
+                "pattern": "^[a-z0-9][a-z0-9-]*$",
+                "description": "the sandbox name, all lowercase, e.g. prod",
+            },
+            "client_id": {
+                "type": "string",
+                "minLength": 1,
+                "description": "the OAuth server-to-server client id (also the x-api-key)",
+            },
+            "scopes": {
+                "type": "string",
+                "minLength": 1,
+                "description": "comma-separated IMS scopes of the credential (default: the usual AEP set)",
+            },
+            "dataset_id": {
+                "type": "string",
+                "pattern": "^[0-9a-f]{24}$",
+                "description": "the target dataset id (24 hexadecimal characters)",
+            },
+            "schema_id": {
+                "type": "string",
+                "pattern": "^https://ns\\.adobe\\.com/",
+                "description": "the dataset's XDM schema $id, e.g. https://ns.adobe.com/acme/schemas/0a1b2c",
+            },
+            "schema_version": {
+                "type": "string",
+                "minLength": 1,
+                "default": "1",
+                "description": 'the XDM schema version: "1", "1.0" or a full XED content type',
+            },
+            "flow_name": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 256,
+                "description": "the dataflow name (1 to 256 characters)",
+            },
+            "flow_description": {"type": "string", "default": ""},
+            "verify_hmac": {
+                "type": "boolean",
+                "default": True,
+                "description": "Give the base connection the Shopify app secret (stack config "
+                "shopifyAppSecret) so the inlet verifies X-Shopify-Hmac-Sha256.",
+            },
+            "mapping": {
+                "type": "array",
+                "minItems": 1,
+                "description": "Data Prep mappings from the raw Shopify payload to the dataset's XDM schema.",
+                "items": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["destination"],
+                    "properties": {
+                        "source": {
+                            "type": "string",
+                            "minLength": 1,
+                            "description": "a payload path, e.g. id",
+                        },
+                        "expression": {
+                            "type": "string",
+                            "minLength": 1,
+                            "description": 'a Data Prep expression, e.g. concat("order-", id)',
+                        },
+                        "destination": {
+                            "type": "string",
+                            "minLength": 1,
+                            "description": "an XDM path, e.g. _id or _acme.order.id",
+                        },
+                    },
                 },
             },
         },

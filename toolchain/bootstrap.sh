@@ -10,6 +10,7 @@
 set -euo pipefail
 
 PULUMI_VERSION=3.274.1   # keep in step with toolchain/pulumi-build/go.mod
+ACTIONLINT_VERSION=1.7.12  # the workflow linter the tests run on .github/workflows
 GO_VERSION=go1.26.8      # fetched through the module proxy by GOTOOLCHAIN when the local go is older
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -56,10 +57,15 @@ sys.exit(0 if Version(sys.argv[1].split("-")[0]) >= Version(sys.argv[2]) else 1)
 PY
 }
 
+go_toolchain() {  # a local go older than the modules need fetches $GO_VERSION through the module proxy
+  export GOTOOLCHAIN=${GOTOOLCHAIN:-auto}
+  if ! go version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])'; then export GOTOOLCHAIN=$GO_VERSION; fi
+}
+
 build_cli() {  # $1 = cache dir for this version
   local dest=$1 work
-  export GOTOOLCHAIN=${GOTOOLCHAIN:-auto} GOFLAGS=${GOFLAGS:--mod=mod}
-  if ! go version | grep -Eq 'go1\.(2[6-9]|[3-9][0-9])'; then export GOTOOLCHAIN=$GO_VERSION; fi
+  go_toolchain
+  export GOFLAGS=${GOFLAGS:--mod=mod}
   work=$(mktemp -d "$cache_root/.build.XXXXXX")
   cp "$root/toolchain/pulumi-build/go.mod" "$root/toolchain/pulumi-build/go.sum" "$work/"
   say "building the Pulumi CLI v$PULUMI_VERSION from Go modules (first run only; about 10-20 minutes on 2 cores)"
@@ -110,6 +116,16 @@ EOF
   version_ok "$bin/pulumi" || die "$bin/pulumi does not report a v3 version at least as new as the Python SDK."
 }
 
+ensure_actionlint() {
+  local cached="$cache_root/actionlint-v$ACTIONLINT_VERSION-$(uname -s)-$(uname -m)"
+  if [[ ! -x $cached/actionlint ]]; then
+    say "building actionlint v$ACTIONLINT_VERSION from Go modules"
+    go_toolchain
+    GOBIN="$cached" GOFLAGS= go install "github.com/rhysd/actionlint/cmd/actionlint@v$ACTIONLINT_VERSION"
+  fi
+  ln -sf "$cached/actionlint" "$venv/bin/actionlint"
+}
+
 ensure_activate_env() {
   # Activating the venv is all a user needs: offline switches and the interpreter for dynamic providers.
   local marker="# shopstream: offline Pulumi settings"
@@ -125,5 +141,6 @@ EOF
 ensure_debian_packages
 ensure_venv
 ensure_pulumi
+ensure_actionlint
 ensure_activate_env
 say "ready: $("$venv/bin/pulumi" version) with $("$venv/bin/python" --version) in $venv"

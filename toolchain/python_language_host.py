@@ -17,14 +17,15 @@ from __future__ import annotations
 import importlib.metadata
 import json
 import os
+import queue
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent import futures
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import grpc
 from google.protobuf import empty_pb2, json_format
@@ -77,6 +78,44 @@ def exec_environment(request: language_pb2.RunRequest) -> dict[str, str]:
     env["PULUMI_CONFIG"] = json.dumps(dict(request.config))
     env["PULUMI_CONFIG_SECRET_KEYS"] = json.dumps(list(request.configSecretKeys))
     return env
+
+
+def policy_pack_command(request: language_pb2.RunPluginRequest) -> list[str]:
+    """How the Go host starts a Python policy pack: `python -m pulumi.policy <engine> <pack directory>`.
+
+    The engine sends only its own address in `args` and the project directory as `pwd`; the pack's
+    directory comes from `info`, and pulumi.policy runs that directory's `__main__.py`.
+    """
+    directory = request.info.program_directory or request.info.root_directory or request.pwd or "."
+    return [python_for(request.info), "-u", "-m", "pulumi.policy", *request.args, directory]
+
+
+def _plugin_output(process: subprocess.Popen[bytes]) -> Iterator[Any]:
+    """The process's stdout and stderr as RunPluginResponses while they arrive, then its exit code.
+
+    Streamed, not collected: the engine reads the pack's port from the first stdout line while the pack
+    keeps running.
+    """
+    chunks: queue.Queue[Any] = queue.Queue()
+
+    def pump(stream: IO[bytes] | None, response: Callable[[bytes], Any]) -> None:
+        for line in iter(stream.readline, b"") if stream else ():
+            chunks.put(response(line))
+        chunks.put(None)
+
+    for stream, response in (
+        (process.stdout, lambda line: language_pb2.RunPluginResponse(stdout=line)),
+        (process.stderr, lambda line: language_pb2.RunPluginResponse(stderr=line)),
+    ):
+        threading.Thread(target=pump, args=(stream, response), daemon=True).start()
+    open_streams = 2
+    while open_streams:
+        chunk = chunks.get()
+        if chunk is None:
+            open_streams -= 1
+        else:
+            yield chunk
+    yield language_pb2.RunPluginResponse(exitcode=process.wait())
 
 
 class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
@@ -147,23 +186,30 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         )
 
     def RunPlugin(self, request: Any, context: Any) -> Iterator[Any]:
-        # Policy packs (runtime: python) are run as `python -m pulumi.policy <args>`, like the Go host does.
+        # The engine runs Python policy packs through here (kind "analyzer"); resource plugins written in
+        # Python are not used by this project, so they are refused rather than half supported.
+        if request.kind != "analyzer":
+            context.abort(
+                grpc.StatusCode.UNIMPLEMENTED,
+                f"this language host runs only policy packs, not {request.kind or 'unknown'} plugins",
+            )
         env = dict(os.environ)
         env.update(dict(item.split("=", 1) for item in request.env if "=" in item))
-        command = [python_for(request.info), "-u", "-m", "pulumi.policy", *request.args]
         process = subprocess.Popen(
-            command, cwd=request.pwd or None, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+            policy_pack_command(request),
+            cwd=request.pwd or None,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
-        assert process.stdout is not None and process.stderr is not None
-        stderr_chunks: list[bytes] = []
-        stderr_reader = threading.Thread(target=lambda: stderr_chunks.append(process.stderr.read()))  # type: ignore[union-attr]
-        stderr_reader.start()
-        for line in iter(process.stdout.readline, b""):
-            yield language_pb2.RunPluginResponse(stdout=line)
-        stderr_reader.join()
-        if stderr_chunks and stderr_chunks[0]:
-            yield language_pb2.RunPluginResponse(stderr=stderr_chunks[0])
-        yield language_pb2.RunPluginResponse(exitcode=process.wait())
+
+        def stop() -> None:
+            if process.poll() is None:
+                process.kill()
+
+        # The pack serves until it is killed: the engine ends it by closing this stream.
+        context.add_callback(stop)
+        yield from _plugin_output(process)
 
     def Cancel(self, request: Any, context: Any) -> Any:
         return empty_pb2.Empty()

@@ -50,7 +50,9 @@ def invalid_request(message: str) -> AepError:
 
 
 def resource_not_found(kind: str, entity_id: str) -> AepError:
-    message = f"The requested {kind} resource {entity_id} is not found. Verify the resource ID before trying again."
+    message = (
+        f"The requested {kind} resource {entity_id} is not found. Verify the resource ID before trying again."
+    )
     return flow_error("1439", 404, "Resource not found", message, id=entity_id, type=kind)
 
 
@@ -63,7 +65,9 @@ def ims_error(status: int, error: str, description: str) -> AepError:
 
 
 def problem(status: int, title: str, detail: str) -> AepError:
-    return AepError(status, {"type": "/placeholder/type/uri", "status": status, "title": title, "detail": detail})
+    return AepError(
+        status, {"type": "/placeholder/type/uri", "status": status, "title": title, "detail": detail}
+    )
 
 
 def content_type_error() -> AepError:

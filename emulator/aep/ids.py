@@ -3,6 +3,7 @@ shapes AEP uses."""
 
 from __future__ import annotations
 
+import base64
 import secrets
 import uuid
 
@@ -57,6 +58,16 @@ def new_client_secret() -> str:
     return "p8e-" + secrets.token_urlsafe(24)
 
 
+# Real IMS access tokens are JWTs (RS256, key named in x5u); ours share that header so a leak of one is easy
+# to spot in logs and state, but the rest is random: clients must not look inside either way.
+IMS_TOKEN_HEADER = (
+    base64.urlsafe_b64encode(
+        b'{"alg":"RS256","x5u":"ims_na1-key-at-1.cer","kid":"ims_na1-key-at-1","itt":"at"}'
+    )
+    .rstrip(b"=")
+    .decode()
+)
+
+
 def new_access_token() -> str:
-    """Opaque bearer token (real IMS tokens are JWTs; clients must not look inside either way)."""
-    return secrets.token_urlsafe(48)
+    return f"{IMS_TOKEN_HEADER}.{secrets.token_urlsafe(48)}.{secrets.token_urlsafe(32)}"

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,13 +126,13 @@ def matches(item: dict[str, Any], flt: Filter) -> bool:
         return any(flt.values[0] in _text(value) for value in found)
     bound = float(flt.values[0])
     numbers = [n for n in (_number(value) for value in found) if n is not None]
-    compare = {
+    compare: dict[str, Callable[[float], bool]] = {
         ">": lambda n: n > bound,
         ">=": lambda n: n >= bound,
         "<": lambda n: n < bound,
         "<=": lambda n: n <= bound,
-    }[flt.op]
-    return any(compare(n) for n in numbers)
+    }
+    return any(compare[flt.op](n) for n in numbers)
 
 
 def parse_orderby(value: str) -> tuple[str, bool]:
@@ -159,7 +160,9 @@ def _decode_token(token: str) -> ListQuery:
             count=False,
         )
     except (ValueError, KeyError, TypeError):
-        raise _bad("1453", f"Invalid query value continuationToken={token} provided in query param.") from None
+        raise _bad(
+            "1453", f"Invalid query value continuationToken={token} provided in query param."
+        ) from None
     if query.offset < 0 or not 1 <= query.limit <= MAX_LIMIT:
         raise _bad("1453", f"Invalid query value continuationToken={token} provided in query param.")
     return query
@@ -220,9 +223,7 @@ def _sort_key(value: Any) -> tuple[int, float, str]:
     return (1, 0.0, _text(value).lower())
 
 
-def page(
-    items: list[dict[str, Any]], query: ListQuery, collection_path: str
-) -> dict[str, Any]:
+def page(items: list[dict[str, Any]], query: ListQuery, collection_path: str) -> dict[str, Any]:
     """The list response body: ``{"count": N}`` or ``{"items": [...], "_links": {"next": {"href"}}}``
     with ``href`` relative to the Flow Service base, e.g. ``/flows?continuationToken=...``."""
     chosen = select(items, query)

@@ -145,7 +145,9 @@ class _Parser:
         name = name_match.group(0).lower()
         self.pos = name_match.end()
         if name not in FUNCTIONS:
-            raise self.error(f"unsupported function {name_match.group(0)!r} (supported: {', '.join(FUNCTIONS)})")
+            raise self.error(
+                f"unsupported function {name_match.group(0)!r} (supported: {', '.join(FUNCTIONS)})"
+            )
         self.expect("(")
         args: list[Node] = []
         if self.peek() != ")":
@@ -207,12 +209,11 @@ def parse_destination(text: str) -> tuple[str, ...]:
 def lookup(source: Any, steps: tuple[str | int, ...]) -> Any:
     node = source
     for step in steps:
-        if isinstance(step, int) and isinstance(node, list) and step < len(node):
-            node = node[step]
-        elif isinstance(step, str) and isinstance(node, dict) and step in node:
-            node = node[step]
-        else:
+        in_list = isinstance(step, int) and isinstance(node, list) and step < len(node)
+        in_dict = isinstance(step, str) and isinstance(node, dict) and step in node
+        if not (in_list or in_dict):
             return None
+        node = node[step]
     return node
 
 

@@ -78,7 +78,9 @@ def access_token(
         if cached is not None and clock() < cached.refresh_at:
             return cached.token
         started = clock()
-        grant = _request_token(key, client_secret, session=session, sleep=sleep, policy=policy or RetryPolicy())
+        grant = _request_token(
+            key, client_secret, session=session, sleep=sleep, policy=policy or RetryPolicy()
+        )
         _cache[key] = _Cached(grant.access_token, ims_math.refresh_at(started, grant.lifetime))
         return grant.access_token
 
@@ -110,7 +112,7 @@ def _request_token(
     policy: RetryPolicy,
 ) -> ims_math.Grant:
     url = key.ims_url.rstrip("/") + ids.IMS_TOKEN_PATH
-    ctx = ErrorContext("access token", "token", name=key.client_id, org=key.org)
+    ctx = ErrorContext("access token", "requesting an access token", name=key.client_id, org=key.org)
     form = ims_math.token_request_form(key.client_id, client_secret, key.scopes)
     http = session or shared_session()
     attempt, waited = 0, 0.0
@@ -129,7 +131,11 @@ def _request_token(
         except requests.RequestException as exc:
             failure = classify_exception(exc)
             # Asking for a token twice is harmless, so IMS calls retry like idempotent ones.
-            delay = None if failure is None else retry_delay("GET", attempt, waited, failure=failure, policy=policy)
+            delay = (
+                None
+                if failure is None
+                else retry_delay("GET", attempt, waited, failure=failure, policy=policy)
+            )
             if delay is None:
                 raise errors.connection_failed(ctx, key.ims_url, describe_exception(exc)) from None
             sleep(delay)

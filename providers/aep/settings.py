@@ -20,8 +20,7 @@ from pulumi.runtime import rpc
 from aep_api import ids
 from aep_api import ims as ims_math
 from providers.shopify.webhook_inputs import url_problem
-
-UNKNOWN = rpc.UNKNOWN  # Pulumi's "computed later" sentinel during preview
+from providers.unknowns import is_unknown
 
 CONNECTION_KEYS = ("ims_url", "platform_url", "ims_org", "sandbox", "client_id", "scopes")
 
@@ -59,16 +58,6 @@ class ApiSettings:
             client_id=str(props.get("client_id") or ""),
             scopes=ims_math.normalise_scopes(_scopes_value(props.get("scopes"))),
         )
-
-
-def is_unknown(value: object) -> bool:
-    if value == UNKNOWN:
-        return True
-    if isinstance(value, list):
-        return any(is_unknown(item) for item in value)
-    if isinstance(value, Mapping):
-        return any(is_unknown(item) for item in value.values())
-    return False
 
 
 def unwrap(value: object) -> object:
@@ -114,9 +103,15 @@ def normalise_connection(news: Mapping[str, Any], failures: list[Failure]) -> di
     """The checked connection inputs with defaults filled in (CONNECTION_KEYS only)."""
     out: dict[str, Any] = {
         "ims_url": _base_url("ims_url", news.get("ims_url"), ids.DEFAULT_IMS_URL, failures),
-        "platform_url": _base_url("platform_url", news.get("platform_url"), ids.DEFAULT_PLATFORM_URL, failures),
-        "ims_org": _required_text("ims_org", news.get("ims_org"), "0123456789ABCDEF01234567@AdobeOrg", failures),
-        "client_id": _required_text("client_id", news.get("client_id"), "the OAuth credential's client id", failures),
+        "platform_url": _base_url(
+            "platform_url", news.get("platform_url"), ids.DEFAULT_PLATFORM_URL, failures
+        ),
+        "ims_org": _required_text(
+            "ims_org", news.get("ims_org"), "0123456789ABCDEF01234567@AdobeOrg", failures
+        ),
+        "client_id": _required_text(
+            "client_id", news.get("client_id"), "the OAuth credential's client id", failures
+        ),
     }
     sandbox = news.get("sandbox") or DEFAULT_SANDBOX
     if not is_unknown(sandbox) and not (isinstance(sandbox, str) and SANDBOX_NAME.match(sandbox)):
@@ -127,7 +122,9 @@ def normalise_connection(news: Mapping[str, Any], failures: list[Failure]) -> di
         out["scopes"] = scopes
     elif scopes is None or scopes == "" or scopes == []:
         out["scopes"] = DEFAULT_SCOPES
-    elif isinstance(scopes, str) or (isinstance(scopes, (list, tuple)) and all(isinstance(s, str) for s in scopes)):
+    elif isinstance(scopes, str) or (
+        isinstance(scopes, (list, tuple)) and all(isinstance(s, str) for s in scopes)
+    ):
         out["scopes"] = ims_math.normalise_scopes(scopes)
     else:
         failures.append(Failure("scopes", "scopes must be a comma-separated string or a list of strings"))
@@ -169,4 +166,6 @@ def id_input(news: Mapping[str, Any], key: str, what: str, failures: list[Failur
 
 def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[str, ...]) -> list[str]:
     """Keys whose values differ; an unknown new value always counts as a change."""
-    return [key for key in keys if is_unknown(news.get(key)) or unwrap(olds.get(key)) != unwrap(news.get(key))]
+    return [
+        key for key in keys if is_unknown(news.get(key)) or unwrap(olds.get(key)) != unwrap(news.get(key))
+    ]

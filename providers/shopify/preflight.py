@@ -52,6 +52,21 @@ def granted_scopes(endpoint: str, shop: str, token: str, api_version: str) -> fr
     return scopes
 
 
+def known_scopes(inputs: Mapping[str, Any]) -> list[str] | None:
+    """The scopes `problems()` fetched for these inputs' shop (sorted), or None if it could not; no I/O.
+
+    check() adds them to the inputs as `granted_scopes` so the policy pack can compare each topic with
+    them (policy/scopes.py); diff ignores the key, so a change of scopes never updates a subscription.
+    """
+    try:
+        token = credentials.token_for(str(inputs["shop"]))
+    except credentials.CredentialsError:
+        return None
+    with _lock:
+        scopes = _scopes.get(_key(str(inputs["endpoint"]), str(inputs["shop"]), token))
+    return sorted(scopes) if scopes is not None else None
+
+
 def forget() -> None:
     """Drop cached scopes (tests; a re-installed app in a long-lived process)."""
     with _lock:

@@ -127,6 +127,10 @@ class WebhookSubscriptionProvider(ResourceProvider):
         inputs, failures = webhook_inputs.normalise(news)
         if not failures and webhook_inputs.all_known(inputs, _PREFLIGHT_KEYS):
             failures = preflight.problems(inputs)
+            scopes = preflight.known_scopes(inputs)
+            if scopes is not None:
+                # For the policy pack's scope rule; not an INPUT_KEY, so diff() never looks at it.
+                inputs["granted_scopes"] = scopes
         return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:

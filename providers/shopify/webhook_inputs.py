@@ -15,11 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from providers.unknowns import is_unknown
 from shopify_api import topics
-
-# Pulumi's wire sentinel for a value not known until apply (pulumi.runtime.rpc.UNKNOWN); copied so this
-# module stays importable without Pulumi.
-UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
 
 SHOP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
@@ -53,12 +50,6 @@ def latest_stable_api_version() -> str:
     return topics.STABLE_API_VERSIONS[-1]
 
 
-def _is_unknown(value: object) -> bool:
-    if value == UNKNOWN:
-        return True
-    return isinstance(value, list) and any(item == UNKNOWN for item in value)
-
-
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -70,7 +61,7 @@ def _is_loopback(host: str) -> bool:
 
 def all_known(values: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
     """True when none of `keys` is Pulumi's unknown sentinel (i.e. not computed later)."""
-    return not any(_is_unknown(values.get(key)) for key in keys)
+    return not any(is_unknown(values.get(key)) for key in keys)
 
 
 def url_problem(value: str) -> str | None:
@@ -106,7 +97,7 @@ def _string_list(name: str, value: object, failures: list[Failure]) -> object:
     """Sorted, de-duplicated list of non-empty strings (order and repeats are not meaningful)."""
     if value is None:
         return []
-    if _is_unknown(value):
+    if is_unknown(value):
         return value
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         failures.append(Failure(name, f"{name} must be a list of strings"))
@@ -124,38 +115,38 @@ def normalise(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
     out: dict[str, Any] = {}
 
     shop = news.get("shop")
-    if not _is_unknown(shop) and (not isinstance(shop, str) or not SHOP_NAME.match(shop)):
+    if not is_unknown(shop) and (not isinstance(shop, str) or not SHOP_NAME.match(shop)):
         failures.append(
             Failure("shop", f"shop must be a Shopify shop handle matching {SHOP_NAME.pattern} (e.g. acme-eu)")
         )
     out["shop"] = shop
 
     api_version = news.get("api_version") or latest_stable_api_version()
-    if not _is_unknown(api_version) and not (isinstance(api_version, str) and API_VERSION.match(api_version)):
+    if not is_unknown(api_version) and not (isinstance(api_version, str) and API_VERSION.match(api_version)):
         reason = "api_version must look like 2026-10 (a quarter: -01/-04/-07/-10) or unstable"
         failures.append(Failure("api_version", reason))
     out["api_version"] = api_version
 
     topic = news.get("topic")
-    if not _is_unknown(topic):
+    if not is_unknown(topic):
         problem = _topic_problem(topic, api_version)
         if problem:
             failures.append(Failure("topic", problem))
     out["topic"] = topic
 
     address = news.get("address")
-    if not _is_unknown(address):
+    if not is_unknown(address):
         address_problem = url_problem(address) if isinstance(address, str) else "is missing"
         if address_problem:
             failures.append(Failure("address", f"address {address_problem}"))
     out["address"] = address
 
     fmt = news.get("format") or DEFAULT_FORMAT
-    if isinstance(fmt, str) and not _is_unknown(fmt):
+    if isinstance(fmt, str) and not is_unknown(fmt):
         fmt = fmt.lower()
         if fmt not in FORMATS:
             failures.append(Failure("format", "format must be json or xml"))
-    elif not _is_unknown(fmt):
+    elif not is_unknown(fmt):
         failures.append(Failure("format", "format must be json or xml"))
     out["format"] = fmt
 
@@ -164,9 +155,9 @@ def normalise(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
     out["metafield_namespaces"] = _string_list("metafield_namespaces", namespaces, failures)
 
     endpoint = news.get("endpoint")
-    if endpoint is None and isinstance(shop, str) and not _is_unknown(shop):
+    if endpoint is None and isinstance(shop, str) and not is_unknown(shop):
         endpoint = default_endpoint(shop)
-    if not _is_unknown(endpoint):
+    if not is_unknown(endpoint):
         if not isinstance(endpoint, str):
             failures.append(
                 Failure("endpoint", "endpoint must be a URL such as https://acme-eu.myshopify.com")
@@ -185,7 +176,7 @@ def normalise(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
 def _topic_problem(topic: object, api_version: object) -> str | None:
     if not isinstance(topic, str) or not topic:
         return "topic is missing (REST form, e.g. orders/create)"
-    known_version = isinstance(api_version, str) and not _is_unknown(api_version)
+    known_version = isinstance(api_version, str) and not is_unknown(api_version)
     version = api_version if known_version and isinstance(api_version, str) else topics.UNSTABLE
     resolved = topics.resolve_api_version(version)
     known = topics.known_topics(resolved)
@@ -205,7 +196,7 @@ def _comparable(key: str, value: Any) -> Any:
     if key in ("fields", "metafield_namespaces"):
         if value is None:
             return []
-        if isinstance(value, list) and not _is_unknown(value):
+        if isinstance(value, list) and not is_unknown(value):
             return sorted(set(value))
     if key == "format":
         return (value or DEFAULT_FORMAT).lower() if isinstance(value, str) or value is None else value
@@ -217,7 +208,7 @@ def changed_keys(olds: Mapping[str, Any], news: Mapping[str, Any], keys: tuple[s
     changed = []
     for key in keys:
         new = news.get(key)
-        if _is_unknown(new) or _comparable(key, olds.get(key)) != _comparable(key, new):
+        if is_unknown(new) or _comparable(key, olds.get(key)) != _comparable(key, new):
             changed.append(key)
     return changed
 

@@ -55,7 +55,9 @@ def test_delivery_headers_signature_and_body(emulator, acme, receiver):
 
 
 def test_fields_and_metafield_namespaces_filter_the_payload(emulator, acme, receiver):
-    acme.create("orders/create", receiver.url("/some"), fields=["id", "email"], metafield_namespaces=["custom"])
+    acme.create(
+        "orders/create", receiver.url("/some"), fields=["id", "email"], metafield_namespaces=["custom"]
+    )
     acme.create("orders/create", receiver.url("/all"))
     emulator.control.trigger_event("acme", "orders/create", ORDER, wait=5)
 

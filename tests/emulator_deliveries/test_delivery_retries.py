@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 from tests.emulator_deliveries.receiver import Reply
@@ -50,13 +51,13 @@ def test_retries_follow_the_compressed_schedule(emulator, acme, receiver):
 
     times = [r.at for r in receiver.requests_to("/down")]
     assert len(times) == 3
-    gaps = [later - earlier for earlier, later in zip(times, times[1:], strict=False)]
-    assert 0.19 <= gaps[0] < 0.35, gaps
-    assert 0.39 <= gaps[1] < 0.55, gaps
+    gaps = [later - earlier for earlier, later in itertools.pairwise(times)]
+    assert 0.19 <= gaps[0] < 0.5, gaps
+    assert 0.39 <= gaps[1] < 0.7, gaps
     [delivery] = answer["deliveries"]
     assert delivery["status"] == "failed" and delivery["retries"] == 2 and delivery["removal"] is None
     offsets = [a["offset_seconds"] for a in delivery["attempts"]]
-    assert offsets[0] < 0.15 and 0.55 <= offsets[2] < 0.9, offsets
+    assert offsets[0] < 0.3 and 0.55 <= offsets[2] < 1.2, offsets
     # Removal switched off: the subscription stays.
     assert [w["id"] for w in acme.get("/webhooks.json").json()["webhooks"]] == [sub["id"]]
 
@@ -93,7 +94,9 @@ def test_connection_refused_counts_as_failure(emulator, acme, receiver):
     [attempt] = delivery["attempts"]
     assert attempt["status_code"] is None and attempt["error"].startswith("connection error")
     # No retries configured: the first failure is the final one.
-    assert delivery["status"] == "subscription_removed" and delivery["removal"]["subscription_id"] == sub["id"]
+    assert (
+        delivery["status"] == "subscription_removed" and delivery["removal"]["subscription_id"] == sub["id"]
+    )
 
 
 def test_retries_keep_the_address_and_payload_of_the_trigger(emulator, acme, receiver):
@@ -102,7 +105,9 @@ def test_retries_keep_the_address_and_payload_of_the_trigger(emulator, acme, rec
     receiver.script("/old", 500)
     answer = emulator.control.trigger_event("acme", "orders/create", {"id": 7})
     receiver.wait_for(1)
-    acme.put(f"/webhooks/{sub['id']}.json", json={"webhook": {"id": sub["id"], "address": receiver.url("/new")}})
+    acme.put(
+        f"/webhooks/{sub['id']}.json", json={"webhook": {"id": sub["id"], "address": receiver.url("/new")}}
+    )
     assert emulator.control.wait_for_deliveries(5, shop="acme")
 
     assert [r.path for r in receiver.received] == ["/old", "/old"]

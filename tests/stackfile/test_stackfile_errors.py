@@ -33,7 +33,8 @@ def test_unknown_topic_without_close_match(write, problems_of) -> None:
     assert problem.field == "shops.acme-eu.topics[0].topic"
     assert problem.line == 6
     assert problem.message == (
-        'unknown topic "zzzz" for API version 2026-10; `python -m stackfile topics --api-version 2026-10` lists every topic.'
+        'unknown topic "zzzz" for API version 2026-10; '
+        "`python -m stackfile topics --api-version 2026-10` lists every topic."
     )
 
 
@@ -132,7 +133,8 @@ def test_address_missing_everywhere(write, problems_of) -> None:
     problem = only(problems_of(write(text)))
     assert (problem.line, problem.field) == (1, "shopify")
     assert problem.message == (
-        'no "address": set a default destination in "shopify.address", or "address" on every topic '
+        'no "address": add a "platform" section (the AEP pipeline\'s inlet), set a default destination '
+        'in "shopify.address", or "address" on every topic '
         "(shops.acme-eu.topics[0], shops.acme-eu.topics[2] have none)"
     )
 
@@ -192,10 +194,10 @@ def test_bad_api_version_still_checks_topic_names(write, problems_of) -> None:
     ("text", "line", "field", "message"),
     [
         (
-            "    topics: []\nplatform: {}\n",
+            "    topics: []\nplatfrom: {}\n",
             7,
-            "platform",
-            'unknown key "platform"; allowed keys here: "production", "shopify", "shops"',
+            "platfrom",
+            'unknown key "platfrom"; allowed keys here: "production", "shopify", "platform", "shops"',
         ),
         (
             "    topics: []\n    colour: red\n",

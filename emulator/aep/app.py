@@ -1,0 +1,146 @@
+"""The AEP emulator's Flask app and the WSGI dispatch that mounts it next to the Shopify emulator.
+
+It is a separate Flask app on its own paths (the real services' paths, so a client only swaps base
+URLs), so the Shopify app's request pipeline (shop routing, token checks, Shopify-style errors) never
+sees an AEP request:
+
+* ``/ims/...``              IMS token endpoint          (``emulator.aep.ims``)
+* ``/data/foundation/...``  Platform APIs: flowservice, conversion (Data Prep), catalog, schemaregistry
+* ``/collection/...``       streaming inlet             (``emulator.aep.inlet``)
+* ``/_control/aep/...``     AEP control surface         (``emulator.aep.control``)
+
+Every ``/data/foundation/`` request passes the gateway checks (``emulator.aep.gateway``) before its
+handler runs. Every request is logged (``emulator.aep.request_log``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from flask import Flask, Response, g, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
+
+from emulator.aep import catalog, control, dataprep, flowservice, ims, inlet
+from emulator.aep.context import EXTENSION_KEY, current
+from emulator.aep.errors import AepError, dcs_error, flow_error, ims_error, problem
+from emulator.aep.gateway import admit
+from emulator.aep.state import AepState
+from emulator.errors import ControlError
+from emulator.state import Store
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+AEP_PATH_PREFIXES = ("/ims/", "/data/foundation/", "/collection/", "/_control/aep/")
+PLATFORM_PREFIX = "/data/foundation/"
+
+
+class _OrderedJSON(DefaultJSONProvider):
+    sort_keys = False
+
+
+def create_aep_app(state: AepState) -> Flask:
+    app = Flask("emulator.aep")
+    app.json_provider_class = _OrderedJSON
+    app.json = _OrderedJSON(app)
+    app.extensions[EXTENSION_KEY] = state
+    for blueprint in (
+        ims.bp,
+        flowservice.bp,
+        dataprep.bp,
+        catalog.catalog_bp,
+        catalog.schema_bp,
+        inlet.bp,
+        control.bp,
+    ):
+        app.register_blueprint(blueprint)
+    app.before_request(_admit_platform_call)
+    app.after_request(_log_request)
+    app.register_error_handler(AepError, _aep_error)
+    app.register_error_handler(ControlError, _control_error)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _admit_platform_call() -> None:
+    if request.path.startswith(PLATFORM_PREFIX):
+        state = current()
+        with state.lock:
+            g.aep_caller = admit(state, request.headers)
+
+
+def _log_request(response: Response) -> Response:
+    if request.path.startswith("/_control/"):
+        return response
+    state = current()
+    who = g.get("aep_caller")
+    with state.lock:
+        state.requests.record(
+            epoch=state.now(),
+            method=request.method,
+            path=request.path,
+            query=request.query_string.decode("latin-1"),
+            status=response.status_code,
+            client_id=who.client_id if who is not None else g.get("aep_log_client"),
+            org=who.org.id if who is not None else g.get("aep_log_org"),
+            sandbox=who.sandbox.name if who is not None else g.get("aep_log_sandbox"),
+        )
+    return response
+
+
+def _aep_error(error: AepError) -> Response:
+    response = jsonify(error.body)
+    response.status_code = error.status
+    response.headers.update(error.headers)
+    return response
+
+
+def _control_error(error: ControlError) -> Response:
+    response = jsonify({"error": error.message})
+    response.status_code = error.status
+    return response
+
+
+def _http_error(error: HTTPException) -> Response:
+    """Routing errors (unknown path, wrong method) in the style of the service that was called."""
+    status = error.code or 500
+    path = request.path
+    if path.startswith("/_control/"):
+        return _control_error(ControlError(status, error.description or error.name))
+    if path.startswith("/ims/"):
+        return _aep_error(ims_error(status, "invalid_request", error.name))
+    if path.startswith("/collection/"):
+        return _aep_error(dcs_error(status, "bad-request", error.name, error.description or error.name))
+    if path.startswith("/data/foundation/flowservice/") and status == 404:
+        return _aep_error(
+            flow_error(
+                "1101",
+                404,
+                "Resource not found",
+                "The requested resource is not found. Error from flow provider: Resource with given id does "
+                "not exist.",
+            )
+        )
+    return _aep_error(problem(status, error.name, error.description or error.name))
+
+
+class AepDispatch:
+    """WSGI middleware: AEP paths go to the AEP app, everything else to ``fallback``."""
+
+    def __init__(self, fallback: WSGIApplication, aep_app: Flask) -> None:
+        self.fallback = fallback
+        self.aep_app = aep_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(AEP_PATH_PREFIXES) or path == "/_control/aep":
+            return self.aep_app(environ, start_response)
+        return self.fallback(environ, start_response)
+
+
+def mount(fallback: WSGIApplication, store: Store) -> AepDispatch:
+    """The AEP emulator over ``store`` (its state in the store's file under ``"aep"``) in front of
+    ``fallback`` (the Shopify emulator's WSGI app)."""
+    return AepDispatch(fallback, create_aep_app(AepState(store)))

@@ -1,0 +1,265 @@
+"""`shopstream`: the operator commands (previews for pull requests, guarded up, drift), on Pulumi's
+Automation API and the project's own toolchain. It never prints a secret.
+
+Exit codes: 0 success; 1 error (a clear message on stderr); 2 drift found (`drift`); 3 a guardrail
+stopped a destructive plan (`up`, unless --allow-destructive).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+from pulumi import automation as auto
+
+from shopify_api.oauth import OAuthError
+from shopstream import shop_connect
+from shopstream.automation import StackError, command_error_message, open_stack, preview_steps
+from shopstream.drift import EXIT_ERROR, collect_drift, render_table
+from shopstream.guardrails import DEFAULT_MAX_DESTRUCTIVE_SHARE, evaluate_plan, render_violations
+from shopstream.plan import StackPlan, plan_stack
+from shopstream.render import as_json, markdown
+from shopstream.toolchain import ToolchainMissing
+from stackfile.errors import StackFileError
+from stackfile.load import load_stack_file, stack_file_path
+
+EXIT_GUARDRAIL = 3
+OUT_FILE = click.Path(dir_okay=False, path_type=Path)
+# Changes outside stacks/ that can change every stack's plan.
+CODE_PATHS = ("providers/", "program/", "stackfile/", "__main__.py", "Pulumi.yaml", "requirements.txt")
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.echo(f"shopstream: {message}", err=True)
+    sys.exit(code)
+
+
+def all_stacks(project_dir: Path) -> list[str]:
+    return sorted(p.stem for p in (project_dir / "stacks").glob("*.yaml") if not p.name.startswith("Pulumi."))
+
+
+def stacks_changed_since(project_dir: Path, ref: str) -> list[str]:
+    """Stacks whose stack file or Pulumi config changed since `ref`; every stack when shared code changed."""
+    result = subprocess.run(
+        ["git", "diff", "--name-only", f"{ref}...HEAD", "--", "."],
+        cwd=project_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        fail(f"cannot list the files changed since {ref}: {result.stderr.strip()}")
+    changed = result.stdout.split()
+    known = all_stacks(project_dir)
+    if any(path.startswith(CODE_PATHS) for path in changed):
+        return known
+    names = set()
+    for path in changed:
+        if path.startswith("stacks/"):
+            stem = Path(path).stem
+            names.add(stem.removeprefix("Pulumi."))
+    return sorted(names & set(known))
+
+
+def plan_for(project_dir: Path, stack: str) -> StackPlan:
+    spec = load_stack_file(stack_file_path(project_dir, stack))
+    return plan_stack(stack, preview_steps(open_stack(project_dir, stack)), production=spec.production)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path.cwd,
+    show_default="the current directory",
+    help="The directory holding Pulumi.yaml and stacks/.",
+)
+@click.pass_context
+def main(ctx: click.Context, project_dir: Path) -> None:
+    """Operate shopstream stacks: previews, guarded deploys and drift detection."""
+    if not (project_dir / "Pulumi.yaml").exists():
+        fail(f"{project_dir} has no Pulumi.yaml; run from the project directory or pass --project-dir")
+    ctx.obj = project_dir.resolve()
+
+
+@main.command()
+@click.option("--stack", "stacks", multiple=True, help="A stack to preview (repeatable).")
+@click.option(
+    "--changed-since", metavar="REF", help="Preview the stacks whose files changed since this git ref."
+)
+@click.option(
+    "--markdown",
+    "markdown_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write Markdown here.",
+)
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
+@click.pass_obj
+def preview(
+    project_dir: Path,
+    stacks: Sequence[str],
+    changed_since: str | None,
+    markdown_file: Path | None,
+    json_file: Path | None,
+) -> None:
+    """Preview stacks and render the result for a pull-request comment (Markdown) and for tools (JSON)."""
+    names = list(stacks) or (stacks_changed_since(project_dir, changed_since) if changed_since else [])
+    if not names and not changed_since:
+        fail("name a --stack, or --changed-since REF")
+    try:
+        plans = [plan_for(project_dir, name) for name in names]
+    except (StackError, StackFileError) as error:
+        fail(str(error))
+    text = markdown(plans) if plans else "## shopstream preview\n\nNo stack is affected by this change.\n"
+    if markdown_file:
+        markdown_file.write_text(text)
+    if json_file:
+        json_file.write_text(json.dumps(as_json(plans), indent=2) + "\n")
+    if not markdown_file:
+        click.echo(text, nl=False)
+
+
+@main.command()
+@click.option("--stack", required=True, help="The stack to update.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--allow-destructive",
+    is_flag=True,
+    help="Let a plan through that the guardrails would stop (mass delete or replace, dataflow replace).",
+)
+@click.option(
+    "--max-destructive-share",
+    type=click.FloatRange(0, 1),
+    default=DEFAULT_MAX_DESTRUCTIVE_SHARE,
+    show_default=True,
+    help="The share of a production stack's subscriptions one up may delete or replace.",
+)
+@click.pass_obj
+def up(
+    project_dir: Path, stack: str, yes: bool, allow_destructive: bool, max_destructive_share: float
+) -> None:
+    """Preview, check the guardrails, then `pulumi up` the stack (exit 3 when the guardrails stop it)."""
+    try:
+        plan = plan_for(project_dir, stack)
+    except (StackError, StackFileError) as error:
+        fail(str(error))
+    click.echo(markdown([plan]))
+    violations = evaluate_plan(plan, max_destructive_share=max_destructive_share)
+    if violations and not allow_destructive:
+        click.echo(render_violations(violations), err=True)
+        sys.exit(EXIT_GUARDRAIL)
+    if not plan.has_changes:
+        click.echo("Nothing to do.")
+        return
+    if not yes:
+        click.confirm(f"Apply these changes to {stack}?", abort=True)
+    try:
+        open_stack(project_dir, stack).up(on_output=click.echo, color="never")
+    except auto.CommandError as error:
+        fail(command_error_message(error))
+
+
+@main.command()
+@click.option("--stack", "stacks", multiple=True, help="A stack to check (repeatable).")
+@click.option("--all", "all_", is_flag=True, help="Check every stack in stacks/.")
+@click.option(
+    "--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON here."
+)
+@click.pass_obj
+def drift(project_dir: Path, stacks: Sequence[str], all_: bool, json_file: Path | None) -> None:
+    """Report drift: resources that differ from the state, and subscriptions no stack owns.
+
+    Exit 0: no drift; 2: drift; 1: an error (authentication, network, a broken stack file).
+    Repair with `pulumi up --refresh --stack <stack>` (printed below when needed).
+    """
+    names = all_stacks(project_dir) if all_ else list(stacks)
+    if not names:
+        fail("name a --stack, or --all")
+    report = collect_drift(project_dir, names)
+    click.echo(render_table(report))
+    if json_file:
+        json_file.write_text(json.dumps(report.as_json(), indent=2) + "\n")
+    for stack in sorted({row.stack for row in report.rows}):
+        click.echo(f"repair: pulumi up --refresh --stack {stack}")
+    sys.exit(report.exit_code)
+
+
+@main.group("shop")
+def shop_group() -> None:
+    """Connect shops: obtain their Admin API access tokens."""
+
+
+@shop_group.command("connect")
+@click.option("--stack", required=True, help="The stack whose secret config receives the token.")
+@click.option("--shop", "shop", required=True, metavar="NAME", help="The shop handle, as in the stack file.")
+@click.option(
+    "--scopes", metavar="A,B", help="Scopes to request (default: what the stack's topics for the shop need)."
+)
+@click.option(
+    "--client-id", metavar="ID", help="The app's client id (default: stack config shopifyClientId)."
+)
+@click.option(
+    "--redirect-uri",
+    default=shop_connect.DEFAULT_REDIRECT_URI,
+    show_default=True,
+    help="Where Shopify sends the browser back; must be one of the app's allowed redirect URLs.",
+)
+@click.option("--paste", is_flag=True, help="Paste the redirect URL instead of listening on 127.0.0.1.")
+@click.option("--open-browser/--no-open-browser", default=False, show_default=True)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=shop_connect.DEFAULT_TIMEOUT_SECONDS,
+    show_default=True,
+    help="Seconds the listener waits for the redirect.",
+)
+@click.pass_obj
+def shop_connect_command(
+    project_dir: Path,
+    stack: str,
+    shop: str,
+    scopes: str | None,
+    client_id: str | None,
+    redirect_uri: str,
+    paste: bool,
+    open_browser: bool,
+    timeout: float,
+) -> None:
+    """Authorize the app on a shop (OAuth) and store the access token as the stack secret
+    shopifyTokens.<shop>. The client secret comes from $SHOPIFY_CLIENT_SECRET or the stack secret
+    shopifyClientSecret, never from a flag; nothing is stored unless every check passes."""
+    try:
+        options = shop_connect.ConnectOptions(
+            project_dir=project_dir,
+            stack=stack,
+            shop=shop,
+            scopes=shop_connect.parse_scopes_option(scopes),
+            client_id=client_id,
+            redirect_uri=redirect_uri,
+            paste=paste,
+            open_browser=open_browser,
+            timeout=timeout,
+        )
+        connected = shop_connect.connect(
+            options,
+            say=click.echo,
+            warn=lambda line: click.echo(line, err=True),
+            read_line=sys.stdin.readline,
+            environ=os.environ,
+        )
+    except (shop_connect.ConnectError, OAuthError, StackError, StackFileError, ToolchainMissing) as error:
+        fail(str(error))
+    granted = ", ".join(connected.scopes) or "none"
+    click.echo(
+        f"Stored the access token for shop {connected.shop} (scopes: {granted}) "
+        f"as the secret {connected.config_key} of stack {stack}."
+    )
+
+
+if __name__ == "__main__":
+    main()
