@@ -5,9 +5,10 @@ Messages show only scheme://host[:port]: an address's path or query may carry a 
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from urllib.parse import SplitResult, urlsplit
+
+from shopify_api.addresses import is_loopback_host
 
 # Hosts of Adobe's non-production streaming inlets, plus the emulator's: a production stack must never
 # deliver there.  The pack config `nonProductionInletHosts` replaces this list.
@@ -36,15 +37,6 @@ def _shown(parts: SplitResult) -> str:
     return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port is not None else "")
 
 
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def https_problem(address: str) -> str | None:
     """Why `address` is not https (or http to a loopback host, i.e. the emulator); None if it is fine."""
     parts = _parts(address)
@@ -52,7 +44,7 @@ def https_problem(address: str) -> str | None:
         return "webhook address is not an absolute URL with a host"
     if parts.scheme == "https":
         return None
-    if parts.scheme == "http" and is_loopback(parts.hostname or ""):
+    if parts.scheme == "http" and is_loopback_host(parts.hostname or ""):
         return None
     return (
         f"webhook address {_shown(parts)} must use https "
@@ -75,7 +67,7 @@ def production_problem(address: str, non_production_hosts: Iterable[str]) -> str
     if parts is None:
         return "webhook address is not an absolute URL with a host"
     host = parts.hostname or ""
-    if is_loopback(host):
+    if is_loopback_host(host):
         return f"a production stack must not deliver to the loopback address {_shown(parts)}"
     listed = next((entry for entry in non_production_hosts if _matches(host, entry)), None)
     if listed is not None:

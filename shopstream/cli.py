@@ -20,7 +20,7 @@ from pulumi import automation as auto
 from shopify_api.oauth import OAuthError
 from shopstream import shop_connect
 from shopstream.automation import StackError, command_error_message, open_stack, preview_steps
-from shopstream.drift import EXIT_ERROR, collect_drift, render_table
+from shopstream.drift import EXIT_ERROR, DriftError, collect_drift, delete_unmanaged, render_table
 from shopstream.guardrails import DEFAULT_MAX_DESTRUCTIVE_SHARE, evaluate_plan, render_violations
 from shopstream.plan import StackPlan, plan_stack
 from shopstream.render import as_json, markdown
@@ -92,13 +92,8 @@ def main(ctx: click.Context, project_dir: Path) -> None:
 @click.option(
     "--changed-since", metavar="REF", help="Preview the stacks whose files changed since this git ref."
 )
-@click.option(
-    "--markdown",
-    "markdown_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write Markdown here.",
-)
-@click.option("--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Write JSON here.")
+@click.option("--markdown", "markdown_file", type=OUT_FILE, help="Write the Markdown here.")
+@click.option("--json", "json_file", type=OUT_FILE, help="Write the JSON here.")
 @click.pass_obj
 def preview(
     project_dir: Path,
@@ -167,15 +162,24 @@ def up(
 @main.command()
 @click.option("--stack", "stacks", multiple=True, help="A stack to check (repeatable).")
 @click.option("--all", "all_", is_flag=True, help="Check every stack in stacks/.")
+@click.option("--json", "json_file", type=OUT_FILE, help="Also write the JSON here.")
 @click.option(
-    "--json", "json_file", type=click.Path(dir_okay=False, path_type=Path), help="Also write JSON here."
+    "--delete-unmanaged",
+    "delete_ids",
+    type=int,
+    multiple=True,
+    metavar="ID",
+    help="Delete this unmanaged subscription (repeatable; only ids the report lists as unmanaged).",
 )
 @click.pass_obj
-def drift(project_dir: Path, stacks: Sequence[str], all_: bool, json_file: Path | None) -> None:
+def drift(
+    project_dir: Path, stacks: Sequence[str], all_: bool, json_file: Path | None, delete_ids: Sequence[int]
+) -> None:
     """Report drift: resources that differ from the state, and subscriptions no stack owns.
 
     Exit 0: no drift; 2: drift; 1: an error (authentication, network, a broken stack file).
-    Repair with `pulumi up --refresh --stack <stack>` (printed below when needed).
+    Repair with `pulumi up --refresh --stack <stack>` (printed below when needed). Unmanaged
+    subscriptions are only deleted when named with --delete-unmanaged.
     """
     names = all_stacks(project_dir) if all_ else list(stacks)
     if not names:
@@ -186,6 +190,14 @@ def drift(project_dir: Path, stacks: Sequence[str], all_: bool, json_file: Path 
         json_file.write_text(json.dumps(report.as_json(), indent=2) + "\n")
     for stack in sorted({row.stack for row in report.rows}):
         click.echo(f"repair: pulumi up --refresh --stack {stack}")
+    if delete_ids:
+        try:
+            for gone in delete_unmanaged(project_dir, report, delete_ids):
+                click.echo(
+                    f"deleted unmanaged subscription {gone.id} ({gone.shop} {gone.topic} -> {gone.address})"
+                )
+        except DriftError as error:
+            fail(str(error))
     sys.exit(report.exit_code)
 
 
@@ -210,7 +222,12 @@ def shop_group() -> None:
     help="Where Shopify sends the browser back; must be one of the app's allowed redirect URLs.",
 )
 @click.option("--paste", is_flag=True, help="Paste the redirect URL instead of listening on 127.0.0.1.")
-@click.option("--open-browser/--no-open-browser", default=False, show_default=True)
+@click.option(
+    "--open-browser/--no-open-browser",
+    default=False,
+    show_default=True,
+    help="Open the authorize URL in the default browser (it is always printed).",
+)
 @click.option(
     "--timeout",
     type=click.FloatRange(min=1),
@@ -232,7 +249,8 @@ def shop_connect_command(
 ) -> None:
     """Authorize the app on a shop (OAuth) and store the access token as the stack secret
     shopifyTokens.<shop>. The client secret comes from $SHOPIFY_CLIENT_SECRET or the stack secret
-    shopifyClientSecret, never from a flag; nothing is stored unless every check passes."""
+    shopifyAppSecret, never from a flag; nothing is stored unless every check
+    passes."""
     try:
         options = shop_connect.ConnectOptions(
             project_dir=project_dir,

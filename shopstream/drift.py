@@ -46,6 +46,11 @@ class Unmanaged:
     topic: str
     address: str
     category: str  # duplicate | our-inlet | foreign
+    stack: str = ""  # the stack whose credentials listed it (and can delete it)
+
+
+class DriftError(Exception):
+    """A request the drift command refuses; one sentence."""
 
 
 @dataclass
@@ -109,6 +114,7 @@ def classify_subscriptions(
     managed_ids: set[int],
     managed_topics: set[str],
     our_inlets: set[str],
+    stack: str = "",
 ) -> list[Unmanaged]:
     """Subscriptions in the shop that no stack owns, each with why it matters."""
     unmanaged = []
@@ -119,7 +125,7 @@ def classify_subscriptions(
         category = (
             "duplicate" if topic in managed_topics else "our-inlet" if address in our_inlets else "foreign"
         )
-        unmanaged.append(Unmanaged(shop, int(sub["id"]), topic, address, category))
+        unmanaged.append(Unmanaged(shop, int(sub["id"]), topic, address, category, stack))
     return unmanaged
 
 
@@ -171,9 +177,8 @@ def collect_drift(project_dir: Path, stacks: Sequence[str]) -> DriftReport:
                 continue
             checked.add((base_url, shop.name))
             same_shop = [i for i in inventories if any(s.name == shop.name for s in i.spec.shops)]
-            client = ShopifyAdminClient(base_url, inv.spec.api_version, inv.tokens[shop.name], shop.name)
             try:
-                existing = client.list_webhooks()
+                existing = shop_client(inv, shop.name).list_webhooks()
             except Exception as error:
                 report.errors.append(f"{inv.name}: {error}")
                 continue
@@ -183,8 +188,31 @@ def collect_drift(project_dir: Path, stacks: Sequence[str]) -> DriftReport:
                 set().union(*(i.managed_ids.get(shop.name, set()) for i in same_shop)),
                 set().union(*(i.managed_topics.get(shop.name, set()) for i in same_shop)),
                 our_inlets,
+                inv.name,
             )
     return report
+
+
+def shop_client(inv: StackInventory, shop: str) -> ShopifyAdminClient:
+    return ShopifyAdminClient(inv.spec.shop_base_url(shop), inv.spec.api_version, inv.tokens[shop], shop)
+
+
+def delete_unmanaged(project_dir: Path, report: DriftReport, ids: Sequence[int]) -> list[Unmanaged]:
+    """Deletes the named subscriptions, each of which must be one the report lists as unmanaged."""
+    listed = {u.id: u for u in report.unmanaged}
+    refused = [str(i) for i in ids if i not in listed]
+    if refused:
+        raise DriftError(
+            f"refusing to delete {', '.join(refused)}: only subscriptions this report lists as unmanaged "
+            "can be deleted (managed ones go by removing them from the stack file)"
+        )
+    deleted = []
+    for subscription_id in ids:
+        found = listed[subscription_id]
+        inv = inventory(found.stack, open_stack(project_dir, found.stack), project_dir)
+        shop_client(inv, found.shop).delete_webhook(subscription_id, topic=found.topic)
+        deleted.append(found)
+    return deleted
 
 
 def render_table(report: DriftReport) -> str:

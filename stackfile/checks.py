@@ -7,12 +7,12 @@ once), and therefore guard every access with isinstance.
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import string
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import SplitResult, urlsplit
 
+from shopify_api.addresses import is_loopback_host
 from shopify_api.topics import (
     COMPLIANCE_TOPICS,
     FILTER_REQUIRED_TOPICS,
@@ -179,15 +179,6 @@ def topic_problems(topic: str, api_version: str | None) -> list[str]:
     return []
 
 
-def _is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _split(url: str) -> tuple[SplitResult | None, str | None]:
     """urlsplit plus the checks every URL here needs; returns (parts, None) or (None, problem)."""
     if any(ch.isspace() for ch in url):
@@ -210,7 +201,7 @@ def address_problems(address: str) -> list[str]:
     if parts is None:
         return [problem or "invalid URL"]
     host = parts.hostname or ""
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback_host(host):
         return [f"{show(address)} uses plain http; allowed: {_ALLOWED_URLS}"]
     if host == "shopify.com" or host.endswith((".shopify.com", ".myshopify.com")):
         # Shopify rejects webhook addresses on its own domains.
@@ -223,7 +214,7 @@ def service_url_problems(url: str) -> list[str]:
     parts, problem = _split(url)
     if parts is None:
         return [problem or "invalid URL"]
-    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname or ""):
         return [f"{show(url)} uses plain http; allowed: {_ALLOWED_URLS}"]
     return []
 
@@ -249,7 +240,7 @@ def endpoint_problems(template: str) -> list[str]:
     if parts is None:
         problems.append((problem or "invalid URL").replace("example-shop", "{shop}"))
         return problems
-    if parts.scheme == "http" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname or ""):
         # Access tokens travel to this endpoint: never in clear text over a network.
         problems.append(f"{show(template)} uses plain http; allowed: {_ALLOWED_URLS}")
     if parts.query or parts.fragment:

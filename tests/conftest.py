@@ -28,6 +28,9 @@ import pytest
 
 from emulator import RunningEmulator, start_in_thread
 
+# The end-to-end worlds (emulator + throwaway Pulumi project): `world` and `pipeline_world`.
+pytest_plugins = ("tests.e2e.worlds",)
+
 
 @pytest.fixture
 def emulator_factory() -> Iterator[Callable[..., RunningEmulator]]:

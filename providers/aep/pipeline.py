@@ -1,7 +1,7 @@
 """ShopifyStreamingPipeline: the AEP side of "Shopify events → AEP dataset", as one component.
 
     base connection (HMAC secret) ─▶ source connection ─┐
-    target connection (dataset, schema) ────────────────┼─▶ dataflow ─▶ inlet_url
+    target connection (dataset, schema) ────────────────┼─▶ dataflow ─▶ inlet (id = inlet URL)
     mapping set (schema, mappings) ─────────────────────┘
 
 Every child has the component as parent and depends on the objects whose ids it uses, so Pulumi
@@ -20,6 +20,7 @@ import pulumi
 
 from providers.aep.base_connection import AepBaseConnection
 from providers.aep.dataflow import AepDataflow
+from providers.aep.inlet import AepInlet
 from providers.aep.mapping_set import AepMappingSet
 from providers.aep.source_connection import AepSourceConnection
 from providers.aep.spec import PipelineSpec
@@ -62,7 +63,8 @@ class ShopifyStreamingPipeline(pulumi.ComponentResource):
             f"{name}-source-connection",
             name=spec.object_name("source"),
             description=description,
-            base_connection_id=base.connection_id if base is not None else None,
+            # Ids, not id outputs: a resource's id stays known in a preview while it is merely updated.
+            base_connection_id=base.id if base is not None else None,
             **conn,
             opts=child(*([base] if base is not None else [])),
         )
@@ -88,19 +90,28 @@ class ShopifyStreamingPipeline(pulumi.ComponentResource):
             f"{name}-dataflow",
             name=spec.flow_name,
             description=description,
-            source_connection_id=source.source_connection_id,
-            target_connection_id=target.target_connection_id,
-            mapping_id=mapping.mapping_id,
+            source_connection_id=source.id,
+            target_connection_id=target.id,
+            mapping_id=mapping.id,
             mapping_version=mapping.mapping_version,
             inlet_url_timeout=spec.inlet_url_timeout,
             **conn,
             opts=child(source, target, mapping),
+        )
+        inlet = AepInlet(
+            f"{name}-inlet",
+            flow_id=flow.id,
+            inlet_url_timeout=spec.inlet_url_timeout,
+            **conn,
+            opts=child(flow),
         )
         self.base_connection = base
         self.source_connection = source
         self.target_connection = target
         self.mapping_set = mapping
         self.dataflow = flow
-        self.inlet_url = flow.inlet_url
-        self.flow_id = flow.flow_id
-        self.register_outputs({"inlet_url": flow.inlet_url, "flow_id": flow.flow_id})
+        self.inlet = inlet
+        # The inlet's id is its URL, known in a preview unless the dataflow is replaced (see inlet.py).
+        self.inlet_url = inlet.id
+        self.flow_id = flow.id
+        self.register_outputs({"inlet_url": self.inlet_url, "flow_id": self.flow_id})

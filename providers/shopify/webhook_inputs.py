@@ -8,7 +8,6 @@ resource); such values are passed through unvalidated and count as changed in a 
 from __future__ import annotations
 
 import difflib
-import ipaddress
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from urllib.parse import urlsplit
 
 from providers.unknowns import is_unknown
 from shopify_api import topics
+from shopify_api.addresses import is_loopback_host
 
 SHOP_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
@@ -50,15 +50,6 @@ def latest_stable_api_version() -> str:
     return topics.STABLE_API_VERSIONS[-1]
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def all_known(values: Mapping[str, Any], keys: tuple[str, ...]) -> bool:
     """True when none of `keys` is Pulumi's unknown sentinel (i.e. not computed later)."""
     return not any(is_unknown(values.get(key)) for key in keys)
@@ -80,7 +71,7 @@ def url_problem(value: str) -> str | None:
         return "must be an absolute https URL with a host"
     if parts.scheme == "https":
         return None
-    if parts.scheme == "http" and _is_loopback(host):
+    if parts.scheme == "http" and is_loopback_host(host):
         return None
     if parts.scheme == "http":
         return "must use https (plain http is only allowed for 127.0.0.1/localhost)"

@@ -51,7 +51,8 @@ class PulumiProject:
         project["runtime"]["options"]["virtualenv"] = str(REPO / ".venv")
         (root / "Pulumi.yaml").write_text(yaml.safe_dump(project))
         passphrase = root / "passphrase"
-        passphrase.write_text(secrets.token_hex(16))
+        if not passphrase.exists():  # shared by every stack of this project copy
+            passphrase.write_text(secrets.token_hex(16))
         self.env = pulumi_environment(
             os.environ, home=root / "home", backend_url=f"file://{root / 'state'}", passphrase_file=passphrase
         )
@@ -66,7 +67,7 @@ class PulumiProject:
         self.stack_file.write_text(text)
 
     def run(self, *args: str, stdin: str | None = None, timeout: float = 300) -> Result:
-        command = [str(PULUMI), *args, "--non-interactive", "--color", "never"]
+        command = [str(PULUMI), *args, "--stack", self.stack, "--non-interactive", "--color", "never"]
         completed = subprocess.run(
             command,
             cwd=self.root,
@@ -80,7 +81,7 @@ class PulumiProject:
         return Result(list(args), completed.returncode, completed.stdout, completed.stderr)
 
     def init(self, tokens: dict[str, str]) -> None:
-        self.run("stack", "init", self.stack).check()
+        self.run("stack", "init").check()
         for shop, token in tokens.items():
             self.set_token(shop, token)
 

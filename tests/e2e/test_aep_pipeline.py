@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from emulator.aep.ids import IMS_TOKEN_HEADER
-from tests.e2e.conftest import APP_SECRET, PipelineWorld
+from tests.e2e.worlds import APP_SECRET, PipelineWorld
 
 TOPICS: dict[str, list[Any]] = {"acme-eu": ["orders/create", "orders/paid"], "acme-us": ["orders/create"]}
 ORDER = {
@@ -38,7 +38,7 @@ def test_up_creates_the_pipeline_and_points_every_subscription_at_its_inlet(
     world.project.write_stack_file(world.stack_file(TOPICS))
     # A preview of a new stack sees every output as unknown; the providers' checks must accept that.
     preview = world.project.preview().check()
-    assert "+ 10 to create" in preview.output
+    assert "+ 11 to create" in preview.output  # stack, component, 6 AEP parts, 3 subscriptions
     world.project.up().check()
     outputs = world.project.outputs()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.e2e.conftest import ShopifyWorld
+from tests.e2e.worlds import ShopifyWorld
 
 TYPE = "pulumi-python:dynamic/shopify:WebhookSubscription"
 FIVE_TOPICS: dict[str, list[Any]] = {

@@ -16,7 +16,7 @@ from policy.pack_config import PACK_DIR, config_for
 from shopstream.guardrails import MASS_DESTRUCTIVE_CHANGE, evaluate_plan
 from shopstream.plan import SUBSCRIPTION_TYPE as WEBHOOK_SUBSCRIPTION_TYPE
 from shopstream.plan import Step, plan_stack
-from tests.e2e.conftest import ShopifyWorld
+from tests.e2e.worlds import ShopifyWorld
 
 # Pulumi documents exit code 5 for a policy violation (pkg/cmd/pulumi/cmd/exit_codes.go), but v3.274.1
 # does not map policy failures to it yet (ExitCodeFor: "TODO: Wire policy ... errors"): a mandatory

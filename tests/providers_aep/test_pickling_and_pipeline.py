@@ -90,8 +90,10 @@ class Recorder(pulumi.runtime.Mocks):
             outputs[id_output] = rid
         if kind == "MappingSet":
             outputs["mapping_version"] = 0
-        if kind == "Dataflow":
+        if kind in ("Dataflow", "Inlet"):
             outputs["inlet_url"] = "http://127.0.0.1:8787/collection/" + "a" * 64
+        if kind == "Inlet":
+            rid = outputs["inlet_url"]  # the inlet's id is its URL
         return rid, outputs
 
     def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
@@ -132,7 +134,7 @@ SPEC = PipelineSpec(
 )
 
 
-def test_pipeline_builds_five_children_in_dependency_order(
+def test_pipeline_builds_six_children_in_dependency_order(
     recorded: tuple[Recorder, RecordingMonitor],
 ) -> None:
     mocks, monitor = recorded
@@ -140,6 +142,9 @@ def test_pipeline_builds_five_children_in_dependency_order(
     @pulumi.runtime.test  # type: ignore[untyped-decorator]
     def run() -> pulumi.Output[Any]:
         pipeline = ShopifyStreamingPipeline("orders", SPEC, hmac_secret="app-secret")
+
+        def made_inputs(name: str) -> Any:
+            return mocks.resources[name].inputs
 
         def verify(values: list[Any]) -> None:
             inlet_url, flow_id = values
@@ -154,6 +159,7 @@ def test_pipeline_builds_five_children_in_dependency_order(
                 "orders-target-connection",
                 "orders-mapping-set",
                 "orders-dataflow",
+                "orders-inlet",
             }
             urns = {
                 n: f"urn:pulumi:test::shopstream::{COMPONENT_TYPE}${r.type}::{n}" for n, r in children.items()
@@ -165,6 +171,8 @@ def test_pipeline_builds_five_children_in_dependency_order(
                 urns["orders-mapping-set"],
             }
             assert urns["orders-base-connection"] in deps["orders-source-connection"]
+            assert urns["orders-dataflow"] in deps["orders-inlet"]
+            assert made_inputs("orders-inlet")["flow_id"] == "orders-dataflow-id"
             assert list(children["orders-base-connection"].additionalSecretOutputs) == ["hmac_secret"]
 
             made = mocks.resources

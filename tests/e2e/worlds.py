@@ -1,4 +1,5 @@
-"""End-to-end fixtures: the real `pulumi` CLI, a throwaway project copy, the emulator over HTTP."""
+"""End-to-end fixtures (a pytest plugin, see tests/conftest.py): the real `pulumi` CLI, a throwaway
+project copy, the emulator over HTTP."""
 
 from __future__ import annotations
 
