@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Flask, Response, jsonify, request
-from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from emulator import admin_api, control, deliveries, oauth
@@ -11,23 +10,18 @@ from emulator.aep import app as aep_app
 from emulator.context import EXTENSION_KEY, Emulator
 from emulator.delivery_model import DeliverySettings
 from emulator.errors import NOT_FOUND_BODY, ApiError, ControlError
+from emulator.jsonio import control_error_response, error_response, use_ordered_json
 from emulator.request_log import RequestLog
 from emulator.routing import ShopRouting
 from emulator.state import RateLimit, Store
 from emulator.throttle import Throttle
 
 
-class _OrderedJSON(DefaultJSONProvider):
-    # Keep keys in insertion order, as Shopify renders them (id first; topic errors before address).
-    sort_keys = False
-
-
 def create_app(
     store: Store, default_rate_limit: RateLimit, delivery_settings: DeliverySettings | None = None
 ) -> Flask:
     app = Flask("emulator")
-    app.json_provider_class = _OrderedJSON
-    app.json = _OrderedJSON(app)
+    use_ordered_json(app)
     app.extensions[EXTENSION_KEY] = Emulator(
         store=store, throttle=Throttle(default_rate_limit, store.clock), requests=RequestLog()
     )
@@ -36,26 +30,13 @@ def create_app(
     app.register_blueprint(admin_api.bp)
     app.register_blueprint(control.bp)
     oauth.install(app, store)  # the OAuth grant (authorize, access_token) and its control switches
-    app.register_error_handler(ApiError, _api_error)
-    app.register_error_handler(ControlError, _control_error)
+    app.register_error_handler(ApiError, error_response)
+    app.register_error_handler(ControlError, control_error_response)
     app.register_error_handler(HTTPException, _http_error)
     app.wsgi_app = ShopRouting(app.wsgi_app)  # type: ignore[method-assign]
     # The AEP emulator: its own Flask app on its own paths, its state in the same store and file.
     app.wsgi_app = aep_app.mount(app.wsgi_app, store)  # type: ignore[method-assign]
     return app
-
-
-def _api_error(error: ApiError) -> Response:
-    response = jsonify(error.body)
-    response.status_code = error.status
-    response.headers.update(error.headers)
-    return response
-
-
-def _control_error(error: ControlError) -> Response:
-    response = jsonify({"error": error.message})
-    response.status_code = error.status
-    return response
 
 
 def _http_error(error: HTTPException) -> Response:

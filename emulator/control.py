@@ -99,19 +99,11 @@ from flask.typing import ResponseReturnValue
 from emulator import accounts, deliveries, delivery_model, webhook_rest
 from emulator.context import current
 from emulator.errors import ControlError
+from emulator.jsonio import control_body
 from emulator.state import DEFAULT_APP, App, Shop, Store, Subscription, Token
 from emulator.timeutil import format_timestamp, parse_timestamp
 
 bp = Blueprint("control", __name__, url_prefix="/_control")
-
-
-def _body() -> dict[str, Any]:
-    if not request.get_data():
-        return {}
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise ControlError(400, "the request body must be a JSON object")
-    return body
 
 
 def _shop_json(shop: Shop) -> dict[str, Any]:
@@ -215,7 +207,7 @@ def list_shops() -> ResponseReturnValue:
 
 @bp.post("/shops")
 def create_shop() -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     store = current().store
     with store.lock:
         shop, app = accounts.create_shop(
@@ -241,7 +233,7 @@ def get_shop(shop_name: str) -> ResponseReturnValue:
 
 @bp.patch("/shops/<shop_name>")
 def update_shop(shop_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
@@ -266,7 +258,7 @@ def delete_shop(shop_name: str) -> ResponseReturnValue:
 
 @bp.put("/shops/<shop_name>/rate_limit")
 def set_rate_limit(shop_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     emu = current()
     with emu.store.lock:
         shop = accounts.get_shop(emu.store, shop_name)
@@ -300,7 +292,7 @@ def list_apps(shop_name: str) -> ResponseReturnValue:
 
 @bp.post("/shops/<shop_name>/apps")
 def create_app(shop_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
@@ -319,7 +311,7 @@ def create_app(shop_name: str) -> ResponseReturnValue:
 
 @bp.patch("/shops/<shop_name>/apps/<app_name>")
 def update_app(shop_name: str, app_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     store = current().store
     with store.lock:
         app = accounts.get_app(accounts.get_shop(store, shop_name), app_name)
@@ -343,7 +335,7 @@ def list_tokens(shop_name: str) -> ResponseReturnValue:
 
 @bp.post("/shops/<shop_name>/tokens")
 def create_token(shop_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
@@ -356,7 +348,7 @@ def create_token(shop_name: str) -> ResponseReturnValue:
 
 @bp.patch("/shops/<shop_name>/tokens/<token_id>")
 def update_token(shop_name: str, token_id: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
@@ -422,7 +414,7 @@ def _create_subscription(store: Store, shop: Shop, body: dict[str, Any]) -> Subs
 
 @bp.post("/shops/<shop_name>/subscriptions")
 def create_subscription(shop_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
@@ -442,7 +434,7 @@ def get_subscription(shop_name: str, sub_id: str) -> ResponseReturnValue:
 
 @bp.patch("/shops/<shop_name>/subscriptions/<sub_id>")
 def change_subscription(shop_name: str, sub_id: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
@@ -552,7 +544,7 @@ def _list_deliveries(shop: str | None) -> ResponseReturnValue:
 
 @bp.post("/shops/<shop_name>/events")
 def trigger_event(shop_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     topic = _text(body, "topic")
     if topic is None:
         raise ControlError(400, "topic is required")
@@ -624,7 +616,7 @@ def get_delivery(delivery_id: int) -> ResponseReturnValue:
 
 @bp.post("/deliveries/<int:delivery_id>/redeliver")
 def redeliver(delivery_id: int) -> ResponseReturnValue:
-    wait = _wait_seconds(_body().get("wait"))
+    wait = _wait_seconds(control_body().get("wait"))
     engine = _engine()
     try:
         found = engine.redeliver(delivery_id)
@@ -639,7 +631,7 @@ def redeliver(delivery_id: int) -> ResponseReturnValue:
 
 @bp.post("/deliveries/wait")
 def wait_for_deliveries() -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     timeout = _wait_seconds(body.get("timeout"), DEFAULT_WAIT_SECONDS)
     shop = body.get("shop")
     if shop is not None and not isinstance(shop, str):
@@ -656,7 +648,7 @@ def get_delivery_settings() -> ResponseReturnValue:
 
 @bp.put("/deliveries/settings")
 def update_delivery_settings() -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     try:
         settings = _engine().update_settings(body)
     except delivery_model.SettingsError as exc:

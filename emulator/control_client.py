@@ -30,17 +30,7 @@ class ControlClient:
         self, method: str, path: str, body: dict[str, Any] | None = None, params: dict[str, Any] | None = None
     ) -> Any:
         """``method`` on ``/_control{path}``; returns the decoded JSON body or raises ControlClientError."""
-        response = self._session.request(
-            method, f"{self.base_url}/_control{path}", json=body, params=params, timeout=self.timeout
-        )
-        try:
-            data = response.json()
-        except ValueError:
-            data = None
-        if response.status_code >= 400:
-            message = data.get("error") if isinstance(data, dict) else response.text
-            raise ControlClientError(response.status_code, str(message))
-        return data
+        return self._call_waiting(None, method, path, body, params)
 
     # --- convenience --------------------------------------------------------------------------------
 

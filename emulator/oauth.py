@@ -47,6 +47,7 @@ from flask.typing import ResponseReturnValue
 from emulator import accounts
 from emulator.context import current
 from emulator.errors import ControlError, not_found
+from emulator.jsonio import control_body
 from emulator.state import App, Shop, Store
 from shopify_api.oauth import ACCESS_TOKEN_PATH, AUTHORIZE_PATH, sign_query
 
@@ -245,15 +246,6 @@ def access_token() -> ResponseReturnValue:
 # --- control --------------------------------------------------------------------------------------------
 
 
-def _control_body() -> dict[str, Any]:
-    if not request.get_data():
-        return {}
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise ControlError(400, "the request body must be a JSON object")
-    return body
-
-
 def _oauth_json(app: App) -> dict[str, Any]:
     return {"client_id": app.client_id, "redirect_urls": list(app.redirect_urls)}
 
@@ -267,7 +259,7 @@ def get_app_oauth(shop_name: str, app_name: str) -> ResponseReturnValue:
 
 @bp.patch("/_control/shops/<shop_name>/apps/<app_name>/oauth")
 def update_app_oauth(shop_name: str, app_name: str) -> ResponseReturnValue:
-    body = _control_body()
+    body = control_body()
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
@@ -291,7 +283,7 @@ def get_settings() -> ResponseReturnValue:
 
 @bp.put("/_control/oauth/settings")
 def update_settings() -> ResponseReturnValue:
-    body = _control_body()
+    body = control_body()
     unknown = sorted(set(body) - {"code_lifetime", "withhold_scopes"})
     if unknown:
         raise ControlError(400, f"unknown OAuth settings: {', '.join(unknown)}")

@@ -30,7 +30,8 @@ from stackfile.model import StackSpec
 
 STACK = "local"
 DEMO_DIR = REPO / ".demo"
-PORT = int(os.environ.get("SHOPSTREAM_DEMO_PORT", "8787"))
+# The port the local stack file points at (stacks/local.yaml: endpoint, ims_url, platform_url).
+PORT = 8787
 EMULATOR_URL = f"http://127.0.0.1:{PORT}"
 STARTUP_SECONDS = 20
 
@@ -56,7 +57,7 @@ def running_emulator() -> Iterator[ControlClient]:
             if process.poll() is not None:
                 raise SystemExit(
                     f"demo: the emulator did not start (see {DEMO_DIR / 'emulator.log'}); "
-                    f"is port {PORT} in use? Set SHOPSTREAM_DEMO_PORT to another port."
+                    f"is port {PORT} in use? stacks/local.yaml points at it, so stop what listens there."
                 )
             try:
                 control.call("GET", "/health")

@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from flask import Flask, Response, g, jsonify, request
-from flask.json.provider import DefaultJSONProvider
+from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
 from emulator.aep import catalog, control, dataprep, flowservice, ims, inlet
@@ -28,6 +27,7 @@ from emulator.aep.errors import AepError, dcs_error, flow_error, ims_error, prob
 from emulator.aep.gateway import admit
 from emulator.aep.state import AepState
 from emulator.errors import ControlError
+from emulator.jsonio import control_error_response, error_response, use_ordered_json
 from emulator.state import Store
 
 if TYPE_CHECKING:
@@ -37,14 +37,9 @@ AEP_PATH_PREFIXES = ("/ims/", "/data/foundation/", "/collection/", "/_control/ae
 PLATFORM_PREFIX = "/data/foundation/"
 
 
-class _OrderedJSON(DefaultJSONProvider):
-    sort_keys = False
-
-
 def create_aep_app(state: AepState) -> Flask:
     app = Flask("emulator.aep")
-    app.json_provider_class = _OrderedJSON
-    app.json = _OrderedJSON(app)
+    use_ordered_json(app)
     app.extensions[EXTENSION_KEY] = state
     for blueprint in (
         ims.bp,
@@ -58,8 +53,8 @@ def create_aep_app(state: AepState) -> Flask:
         app.register_blueprint(blueprint)
     app.before_request(_admit_platform_call)
     app.after_request(_log_request)
-    app.register_error_handler(AepError, _aep_error)
-    app.register_error_handler(ControlError, _control_error)
+    app.register_error_handler(AepError, error_response)
+    app.register_error_handler(ControlError, control_error_response)
     app.register_error_handler(HTTPException, _http_error)
     return app
 
@@ -90,31 +85,18 @@ def _log_request(response: Response) -> Response:
     return response
 
 
-def _aep_error(error: AepError) -> Response:
-    response = jsonify(error.body)
-    response.status_code = error.status
-    response.headers.update(error.headers)
-    return response
-
-
-def _control_error(error: ControlError) -> Response:
-    response = jsonify({"error": error.message})
-    response.status_code = error.status
-    return response
-
-
 def _http_error(error: HTTPException) -> Response:
     """Routing errors (unknown path, wrong method) in the style of the service that was called."""
     status = error.code or 500
     path = request.path
     if path.startswith("/_control/"):
-        return _control_error(ControlError(status, error.description or error.name))
+        return control_error_response(ControlError(status, error.description or error.name))
     if path.startswith("/ims/"):
-        return _aep_error(ims_error(status, "invalid_request", error.name))
+        return error_response(ims_error(status, "invalid_request", error.name))
     if path.startswith("/collection/"):
-        return _aep_error(dcs_error(status, "bad-request", error.name, error.description or error.name))
+        return error_response(dcs_error(status, "bad-request", error.name, error.description or error.name))
     if path.startswith("/data/foundation/flowservice/") and status == 404:
-        return _aep_error(
+        return error_response(
             flow_error(
                 "1101",
                 404,
@@ -123,7 +105,7 @@ def _http_error(error: HTTPException) -> Response:
                 "not exist.",
             )
         )
-    return _aep_error(problem(status, error.name, error.description or error.name))
+    return error_response(problem(status, error.name, error.description or error.name))
 
 
 class AepDispatch:

@@ -80,6 +80,7 @@ from emulator.aep.flow_entities import inlet_url
 from emulator.aep.ids import new_client_id, new_client_secret, new_org_id, new_uuid
 from emulator.aep.state import AepState, Client, InletFailure, Org, Sandbox, Settings, Token
 from emulator.errors import ControlError
+from emulator.jsonio import control_body
 
 bp = Blueprint("aep_control", __name__, url_prefix="/_control/aep")
 
@@ -87,15 +88,6 @@ ORG_ID = re.compile(r"^[A-Za-z0-9]+@AdobeOrg$")
 TENANT = re.compile(r"^[a-z][a-z0-9]{0,39}$")
 SANDBOX_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 CLIENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-
-
-def _body() -> dict[str, Any]:
-    if not request.get_data():
-        return {}
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        raise ControlError(400, "the request body must be a JSON object")
-    return body
 
 
 def _text(body: dict[str, Any], key: str, pattern: re.Pattern[str] | None = None) -> str | None:
@@ -191,7 +183,7 @@ def get_settings() -> ResponseReturnValue:
 
 @bp.patch("/settings")
 def update_settings() -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     known = {f.name for f in fields(Settings)}
     unknown = sorted(set(body) - known)
     if unknown:
@@ -238,7 +230,7 @@ def list_orgs() -> ResponseReturnValue:
 
 @bp.post("/orgs")
 def create_org() -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     org_id = _text(body, "id", ORG_ID) or new_org_id()
     tenant = _text(body, "tenant", TENANT) or "tenant" + org_id[:6].lower()
     names = body.get("sandboxes", ["prod"])
@@ -258,7 +250,7 @@ def create_org() -> ResponseReturnValue:
 
 @bp.post("/orgs/<org_id>/sandboxes")
 def create_sandbox(org_id: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     name = _text(body, "name", SANDBOX_NAME)
     if name is None:
         raise ControlError(400, "name is required")
@@ -285,7 +277,7 @@ def list_clients() -> ResponseReturnValue:
 
 @bp.post("/clients")
 def create_client() -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     org_id = _text(body, "org")
     if org_id is None:
         raise ControlError(400, "org is required")
@@ -305,7 +297,7 @@ def create_client() -> ResponseReturnValue:
 
 @bp.patch("/clients/<client_id>")
 def update_client(client_id: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     secret = _text(body, "client_secret")
     state = current()
     with state.lock:
@@ -354,7 +346,7 @@ def revoke_token(token_id: str) -> ResponseReturnValue:
 
 @bp.post("/tokens/expire")
 def expire_tokens() -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     client_id = _text(body, "client_id")
     state = current()
     with state.lock:
@@ -371,7 +363,7 @@ def expire_tokens() -> ResponseReturnValue:
 
 @bp.post("/orgs/<org_id>/sandboxes/<sandbox_name>/schemas")
 def control_create_schema(org_id: str, sandbox_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     state = current()
     with state.lock:
         sandbox = _sandbox(state, org_id, sandbox_name)
@@ -391,7 +383,7 @@ def control_create_schema(org_id: str, sandbox_name: str) -> ResponseReturnValue
 
 @bp.post("/orgs/<org_id>/sandboxes/<sandbox_name>/datasets")
 def control_create_dataset(org_id: str, sandbox_name: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     schema_id = _text(body, "schema_id")
     if schema_id is None:
         raise ControlError(400, "schema_id is required")
@@ -495,7 +487,7 @@ def list_inlets() -> ResponseReturnValue:
 
 @bp.put("/inlets/<inlet_id>/failure")
 def set_inlet_failure(inlet_id: str) -> ResponseReturnValue:
-    body = _body()
+    body = control_body()
     status = _int(body, "status", 400, 599)
     if status is None:
         raise ControlError(400, "status is required (400..599)")

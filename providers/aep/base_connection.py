@@ -10,15 +10,14 @@ outputs named like secret inputs; the Resource also lists it in additional_secre
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from aep_api import bodies, errors, ids, kinds
 from providers.aep import settings
 from providers.aep.client import PlatformClient
-from providers.aep.common import FlowServiceProvider
+from providers.aep.common import AepResource, ConnectionInputs, FlowServiceProvider
 from providers.aep.settings import Failure
 from providers.unknowns import is_unknown
 
@@ -96,15 +95,9 @@ class BaseConnectionProvider(FlowServiceProvider):
                 )
 
 
-class AepBaseConnection(Resource, module="aep", name="BaseConnection"):
+class AepBaseConnection(AepResource, module="aep", name="BaseConnection"):
     """A Flow Service base connection (POST /connections) for the Shopify Streaming source."""
 
-    ims_url: pulumi.Output[str]
-    platform_url: pulumi.Output[str]
-    ims_org: pulumi.Output[str]
-    sandbox: pulumi.Output[str]
-    client_id: pulumi.Output[str]
-    scopes: pulumi.Output[str]
     name: pulumi.Output[str]
     description: pulumi.Output[str]
     hmac_secret: pulumi.Output[str]
@@ -119,28 +112,21 @@ class AepBaseConnection(Resource, module="aep", name="BaseConnection"):
         *,
         name: pulumi.Input[str],
         hmac_secret: pulumi.Input[str],
-        ims_org: pulumi.Input[str],
-        client_id: pulumi.Input[str],
-        sandbox: pulumi.Input[str] | None = None,
-        ims_url: pulumi.Input[str] | None = None,
-        platform_url: pulumi.Input[str] | None = None,
-        scopes: pulumi.Input[str] | pulumi.Input[list[str]] | None = None,
         description: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **connection: Unpack[ConnectionInputs],
     ) -> None:
-        props: dict[str, Any] = {
-            "ims_url": ims_url,
-            "platform_url": platform_url,
-            "ims_org": ims_org,
-            "sandbox": sandbox,
-            "client_id": client_id,
-            "scopes": scopes,
+        inputs: dict[str, Any] = {
             "name": name,
             "description": description,
             "hmac_secret": pulumi.Output.secret(hmac_secret),  # whatever the caller passed
-            **dict.fromkeys(OUTPUT_KEYS),
         }
         secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["hmac_secret"])
         super().__init__(
-            BaseConnectionProvider(), resource_name, props, pulumi.ResourceOptions.merge(opts, secret_opts)
+            BaseConnectionProvider(),
+            resource_name,
+            inputs,
+            OUTPUT_KEYS,
+            connection,
+            pulumi.ResourceOptions.merge(opts, secret_opts),
         )

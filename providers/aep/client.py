@@ -1,8 +1,8 @@
 """A small, blocking AEP Platform client (Flow Service, Data Prep mapping sets, Catalog datasets).
 
-* One `requests.Session` per process, shared with the Shopify client (providers.shopify.client:
-  no cookies, no hidden urllib3 retries, recreated after fork); clients are cheap, made per call,
-  hold the client secret only in memory and refuse to be pickled.
+* Requests go through providers.http, like the Shopify client's (one session per process, no
+  cookies, no hidden urllib3 retries); clients are cheap, made per call, hold the client secret
+  only in memory and refuse to be pickled.
 * Every request carries the four AEP headers (Authorization, x-api-key = client id,
   x-gw-ims-org-id, x-sandbox-name), a timeout, and goes through the retry rules of
   providers.shopify.retry: 429 for any method (honouring Retry-After, exponential backoff when it is
@@ -28,16 +28,8 @@ from aep_api.errors import ErrorContext
 from aep_api.kinds import Kind
 from providers.aep import ims
 from providers.aep.settings import ApiSettings
-from providers.shopify.client import (
-    CONNECT_TIMEOUT,
-    READ_TIMEOUT,
-    USER_AGENT,
-    classify_exception,
-    describe_exception,
-    shared_session,
-)
-from providers.shopify.retry import RetryPolicy, retry_delay
-from shopify_api.ratelimit import retry_after_seconds
+from providers.http import USER_AGENT, json_or_text, send, shared_session
+from providers.shopify.retry import RetryPolicy
 
 PAGE_LIMIT = 100
 MAX_PAGES = 1_000  # a runaway-pagination guard, not a real limit
@@ -328,62 +320,36 @@ class PlatformClient:
     ) -> requests.Response:
         session = self._session or shared_session()
         safe = method.upper() in ("GET", "HEAD", "DELETE", "PUT") if idempotent is None else idempotent
-        retry_method = "GET" if safe else "POST"  # retry.py decides by method; map our own verdict on it
-        attempt, waited = 0, 0.0
-        refreshed = False
-        while True:
-            attempt += 1
+        token = ""  # of the latest try
+
+        def headers() -> dict[str, str]:
+            nonlocal token
             token = ims.access_token(self._token_key, self._secret, session=session, sleep=self._sleep)
             self._tokens_used.add(token)
-            headers = self._headers(token, json_body is not None, if_match)
-            try:
-                response = session.request(
-                    method,
-                    url,
-                    params=list(params) if params else None,
-                    json=json_body,
-                    headers=headers,
-                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                    # A redirect would carry the bearer token to wherever Location points.
-                    allow_redirects=False,
-                )
-            except requests.RequestException as exc:
-                failure = classify_exception(exc)
-                delay = (
-                    None
-                    if failure is None
-                    else retry_delay(retry_method, attempt, waited, failure=failure, policy=self._policy)
-                )
-                if delay is None:
-                    raise errors.connection_failed(
-                        ctx, self.settings.platform_url, describe_exception(exc)
-                    ) from None
-                self._sleep(delay)
-                waited += delay
-                continue
-            status = response.status_code
-            if 200 <= status < 300:
-                return response
-            if status == 401 and not refreshed:
-                # The token may have been revoked or expired early: one new token, one more try.
-                refreshed = True
-                attempt -= 1
-                response.close()
-                ims.invalidate(self._token_key, token)
-                continue
-            retry_after = _retry_after(response)
-            if status == 429 and retry_after is None:
-                retry_after = self._policy.backoff(attempt)
-            delay = retry_delay(
-                retry_method, attempt, waited, status=status, retry_after=retry_after, policy=self._policy
-            )
-            if delay is None:
-                raise errors.error_from_response(
-                    status, _body(response), ctx, secrets=self._secrets(), retry_after=retry_after
-                ) from None
-            response.close()
-            self._sleep(delay)
-            waited += delay
+            return self._headers(token, json_body is not None, if_match)
+
+        def reauthenticate() -> None:
+            # The token may have been revoked or expired early: one new token, one more try.
+            ims.invalidate(self._token_key, token)
+
+        return send(
+            method,
+            url,
+            session=session,
+            params=list(params) if params else None,
+            json_body=json_body,
+            idempotent=safe,
+            headers=headers,
+            policy=self._policy,
+            sleep=self._sleep,
+            reauthenticate=reauthenticate,
+            # AEP documents no Retry-After on 429 (reference §2.7): back off exponentially instead.
+            backoff_without_retry_after=True,
+            unreachable=lambda reason: errors.connection_failed(ctx, self.settings.platform_url, reason),
+            refused=lambda response, retry_after: errors.error_from_response(
+                response.status_code, _body(response), ctx, secrets=self._secrets(), retry_after=retry_after
+            ),
+        )
 
     def _headers(self, token: str, has_body: bool, if_match: str | None) -> dict[str, str]:
         s = self.settings
@@ -406,20 +372,5 @@ class PlatformClient:
 
 
 def _body(response: requests.Response) -> object:
-    """Parsed JSON, or the text when the body is not JSON (proxies, HTML error pages, 204)."""
-    if not response.content:
-        return None
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return retry_after_seconds(value)
-    except ValueError:
-        return None
+    """Parsed JSON, the text when the body is not JSON (proxies, HTML error pages), None when empty (204)."""
+    return json_or_text(response) if response.content else None

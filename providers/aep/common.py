@@ -9,7 +9,8 @@ Pitfalls this is shaped around (pulumi-offline.md §3), as in providers/shopify/
   inputs (CONNECTION_KEYS), so a code change or a new URL alone is not an update.
 * check() normalises every input (defaults, trimming, content types) so that diff is exact and a
   no-op `pulumi up` makes no write request.
-* Output-only properties are declared on the Resource classes and passed as None in props.
+* Output-only properties are declared on the Resource classes and passed as None in props
+  (AepResource adds them and the connection inputs every AEP resource takes).
 * User-fixable failures surface as a plain Exception whose text is one sentence, raised `from None`
   (the engine prints the traceback of whatever escapes).
 """
@@ -17,8 +18,9 @@ Pitfalls this is shaped around (pulumi-offline.md §3), as in providers/shopify/
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, Required, TypedDict, TypeVar, cast
 
 import pulumi
 from pulumi.dynamic import (
@@ -28,6 +30,7 @@ from pulumi.dynamic import (
     CreateResult,
     DiffResult,
     ReadResult,
+    Resource,
     ResourceProvider,
     UpdateResult,
 )
@@ -38,9 +41,11 @@ from aep_api import patch as patches
 from aep_api.bodies import pick_oldest
 from aep_api.kinds import Kind
 from providers import credentials
-from providers.aep import settings
+from providers.aep import ims, settings
 from providers.aep.client import PlatformClient
 from providers.aep.settings import CONNECTION_KEYS, ApiSettings, Failure
+from providers.shopify.retry import RetryPolicy
+from providers.unknowns import is_unknown
 
 _USER_ERRORS = (errors.AepError, credentials.CredentialsError)
 
@@ -66,6 +71,25 @@ def client_for(props: Mapping[str, Any], *secrets: object) -> PlatformClient:
     return PlatformClient(ApiSettings.from_props(props), credentials.aep_client_secret(), secrets=extra)
 
 
+# One quick try: the preflight must not hold up a preview when IMS is slow or unreachable.
+_PREFLIGHT_POLICY = RetryPolicy(max_attempts=1)
+
+
+def credentials_problems(inputs: Mapping[str, Any], secret: str) -> list[Failure]:
+    """Ask IMS for a token (cached per process) so that a wrong client id or secret is a clear check
+    failure at preview time rather than a failed create halfway through an update. Any other failure
+    (IMS unreachable, a 5xx) passes: the preview must not need the network."""
+    api = ApiSettings.from_props(inputs)
+    key = ims.TokenKey(api.ims_url, api.client_id, api.ims_org, api.scopes)
+    try:
+        ims.access_token(key, secret, policy=_PREFLIGHT_POLICY)
+    except errors.AuthError as err:
+        return [Failure("client_id", str(err))]
+    except errors.AepError:
+        pass
+    return []
+
+
 class AepProvider(ResourceProvider):
     """Common configure/check/diff; subclasses define the inputs and the CRUD."""
 
@@ -89,9 +113,12 @@ class AepProvider(ResourceProvider):
         inputs = settings.normalise_connection(news, failures)
         inputs.update(self.normalise(news, failures))
         try:
-            credentials.aep_client_secret()  # fail the preview, not the first create, when it is missing
+            secret = credentials.aep_client_secret()  # fail the preview, not the first create, when missing
         except credentials.CredentialsError as err:
             failures.append(Failure("client_id", str(err)))
+        else:
+            if not failures and not is_unknown(inputs):
+                failures.extend(credentials_problems(inputs, secret))
         return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in failures])
 
     def diff(self, _id: str, _olds: dict[str, Any], _news: dict[str, Any]) -> DiffResult:
@@ -222,3 +249,51 @@ class FlowServiceProvider(AepProvider):
     def delete(self, _id: str, _props: dict[str, Any]) -> None:
         # False (already gone) is fine: the desired end state is reached either way.
         client_for(_props, *self.secrets(_props)).delete(self.kind, _id, name=_props.get("name"))
+
+
+class ConnectionInputs(TypedDict, total=False):
+    """The inputs every AEP resource takes to reach its org and sandbox (CONNECTION_KEYS)."""
+
+    ims_org: Required[pulumi.Input[str]]
+    client_id: Required[pulumi.Input[str]]
+    sandbox: pulumi.Input[str] | None
+    ims_url: pulumi.Input[str] | None
+    platform_url: pulumi.Input[str] | None
+    scopes: pulumi.Input[str] | pulumi.Input[list[str]] | None
+
+
+class AepResource(Resource):
+    """A dynamic AEP resource: its own inputs plus the connection inputs, and its outputs as None.
+
+    Subclasses keep their own typed keyword arguments and take the connection ones as
+    `**connection: Unpack[ConnectionInputs]`; their `module`/`name` class arguments set the type token.
+    """
+
+    ims_url: pulumi.Output[str]
+    platform_url: pulumi.Output[str]
+    ims_org: pulumi.Output[str]
+    sandbox: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    scopes: pulumi.Output[str]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # Pulumi reads output types from a class's own annotations only (inspect.get_annotations).
+        cls.__annotations__ = {**inspect.get_annotations(AepResource), **inspect.get_annotations(cls)}
+
+    def __init__(
+        self,
+        provider: AepProvider,
+        resource_name: str,
+        inputs: Mapping[str, Any],
+        output_keys: tuple[str, ...],
+        connection: ConnectionInputs,
+        opts: pulumi.ResourceOptions | None,
+    ) -> None:
+        given: Mapping[str, Any] = connection
+        props: dict[str, Any] = {
+            **{key: given.get(key) for key in CONNECTION_KEYS},
+            **inputs,
+            **dict.fromkeys(output_keys),
+        }
+        super().__init__(provider, resource_name, props, opts)

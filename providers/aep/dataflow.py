@@ -12,15 +12,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from aep_api import bodies, errors, ids, kinds
 from providers.aep import settings
 from providers.aep.client import DEFAULT_INLET_URL_TIMEOUT, PlatformClient
-from providers.aep.common import FlowServiceProvider
+from providers.aep.common import AepResource, ConnectionInputs, FlowServiceProvider
 from providers.aep.settings import Failure
 from providers.unknowns import is_unknown
 
@@ -145,15 +144,9 @@ class DataflowProvider(FlowServiceProvider):
         return {"inlet_url": url, "inlet_id": bodies.inlet_id(url)}
 
 
-class AepDataflow(Resource, module="aep", name="Dataflow"):
+class AepDataflow(AepResource, module="aep", name="Dataflow"):
     """A Flow Service dataflow from the Shopify Streaming source connection to the data lake."""
 
-    ims_url: pulumi.Output[str]
-    platform_url: pulumi.Output[str]
-    ims_org: pulumi.Output[str]
-    sandbox: pulumi.Output[str]
-    client_id: pulumi.Output[str]
-    scopes: pulumi.Output[str]
     name: pulumi.Output[str]
     description: pulumi.Output[str]
     source_connection_id: pulumi.Output[str]
@@ -176,24 +169,13 @@ class AepDataflow(Resource, module="aep", name="Dataflow"):
         source_connection_id: pulumi.Input[str],
         target_connection_id: pulumi.Input[str],
         mapping_id: pulumi.Input[str],
-        ims_org: pulumi.Input[str],
-        client_id: pulumi.Input[str],
         mapping_version: pulumi.Input[int] = 0,
         description: pulumi.Input[str] | None = None,
-        sandbox: pulumi.Input[str] | None = None,
-        ims_url: pulumi.Input[str] | None = None,
-        platform_url: pulumi.Input[str] | None = None,
-        scopes: pulumi.Input[str] | pulumi.Input[list[str]] | None = None,
         inlet_url_timeout: pulumi.Input[float] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **connection: Unpack[ConnectionInputs],
     ) -> None:
-        props: dict[str, Any] = {
-            "ims_url": ims_url,
-            "platform_url": platform_url,
-            "ims_org": ims_org,
-            "sandbox": sandbox,
-            "client_id": client_id,
-            "scopes": scopes,
+        inputs: dict[str, Any] = {
             "name": name,
             "description": description,
             "source_connection_id": source_connection_id,
@@ -201,6 +183,5 @@ class AepDataflow(Resource, module="aep", name="Dataflow"):
             "mapping_id": mapping_id,
             "mapping_version": mapping_version,
             "inlet_url_timeout": inlet_url_timeout,
-            **dict.fromkeys(OUTPUT_KEYS),
         }
-        super().__init__(DataflowProvider(), resource_name, props, opts)
+        super().__init__(DataflowProvider(), resource_name, inputs, OUTPUT_KEYS, connection, opts)

@@ -20,16 +20,8 @@ import requests
 from aep_api import errors, ids
 from aep_api import ims as ims_math
 from aep_api.errors import ErrorContext
-from providers.shopify.client import (
-    CONNECT_TIMEOUT,
-    READ_TIMEOUT,
-    USER_AGENT,
-    classify_exception,
-    describe_exception,
-    shared_session,
-)
-from providers.shopify.retry import RetryPolicy, retry_delay
-from shopify_api.ratelimit import retry_after_seconds
+from providers.http import USER_AGENT, json_or_text, retry_after, send
+from providers.shopify.retry import RetryPolicy
 
 
 @dataclass(frozen=True)
@@ -114,66 +106,35 @@ def _request_token(
     url = key.ims_url.rstrip("/") + ids.IMS_TOKEN_PATH
     ctx = ErrorContext("access token", "requesting an access token", name=key.client_id, org=key.org)
     form = ims_math.token_request_form(key.client_id, client_secret, key.scopes)
-    http = session or shared_session()
-    attempt, waited = 0, 0.0
-    while True:
-        attempt += 1
+
+    def headers() -> dict[str, str]:
         with _locks_guard:
             _stats["requests"] += 1
-        try:
-            response = http.post(
-                url,
-                data=form,  # form-encoded body; the secret never goes into the URL
-                headers={"Accept": "application/json", "User-Agent": USER_AGENT},
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                allow_redirects=False,
-            )
-        except requests.RequestException as exc:
-            failure = classify_exception(exc)
-            # Asking for a token twice is harmless, so IMS calls retry like idempotent ones.
-            delay = (
-                None
-                if failure is None
-                else retry_delay("GET", attempt, waited, failure=failure, policy=policy)
-            )
-            if delay is None:
-                raise errors.connection_failed(ctx, key.ims_url, describe_exception(exc)) from None
-            sleep(delay)
-            waited += delay
-            continue
-        body = _body(response)
-        if response.status_code == 200:
-            try:
-                return ims_math.parse_token_response(body)
-            except ValueError as err:
-                raise errors.unexpected_body(ctx, 200, f"a token answer with {err}") from None
-        retry_after = _retry_after(response)
-        if response.status_code == 429 and retry_after is None:
-            retry_after = policy.backoff(attempt)
-        delay = retry_delay(
-            "GET", attempt, waited, status=response.status_code, retry_after=retry_after, policy=policy
+        return {"Accept": "application/json", "User-Agent": USER_AGENT}
+
+    def refused(response: requests.Response, wait: float | None) -> Exception:
+        body = json_or_text(response)
+        return errors.error_from_response(
+            response.status_code, body, ctx, secrets=(client_secret,), retry_after=wait
         )
-        if delay is None:
-            raise errors.error_from_response(
-                response.status_code, body, ctx, secrets=(client_secret,), retry_after=retry_after
-            ) from None
-        response.close()
-        sleep(delay)
-        waited += delay
 
-
-def _body(response: requests.Response) -> object:
+    response = send(
+        "POST",
+        url,
+        session=session,
+        data=form,  # form-encoded body; the secret never goes into the URL
+        # Asking for a token twice is harmless, so IMS calls retry like idempotent ones.
+        idempotent=True,
+        headers=headers,
+        policy=policy,
+        sleep=sleep,
+        backoff_without_retry_after=True,
+        unreachable=lambda reason: errors.connection_failed(ctx, key.ims_url, reason),
+        refused=refused,
+    )
+    if response.status_code != 200:  # another success status is no token answer
+        raise refused(response, retry_after(response))
     try:
-        return response.json()
-    except ValueError:
-        return response.text
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return retry_after_seconds(value)
-    except ValueError:
-        return None
+        return ims_math.parse_token_response(json_or_text(response))
+    except ValueError as err:
+        raise errors.unexpected_body(ctx, 200, f"a token answer with {err}") from None

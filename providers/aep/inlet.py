@@ -13,15 +13,15 @@ inlet goes with its flow.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource
+from pulumi.dynamic import CreateResult, ReadResult
 
 from aep_api import bodies, kinds
 from providers.aep import settings
 from providers.aep.client import DEFAULT_INLET_URL_TIMEOUT
-from providers.aep.common import AepProvider, client_for, plain_errors
+from providers.aep.common import AepProvider, AepResource, ConnectionInputs, client_for, plain_errors
 from providers.aep.settings import Failure
 
 OUTPUT_KEYS = ("inlet_url", "inlet_id")
@@ -60,7 +60,7 @@ class InletProvider(AepProvider):
         """Nothing to do: the inlet is deleted with its dataflow."""
 
 
-class AepInlet(Resource, module="aep", name="Inlet"):
+class AepInlet(AepResource, module="aep", name="Inlet"):
     """The streaming inlet of a dataflow; its id is the inlet URL (register that with Shopify)."""
 
     inlet_url: pulumi.Output[str]
@@ -71,24 +71,9 @@ class AepInlet(Resource, module="aep", name="Inlet"):
         resource_name: str,
         *,
         flow_id: pulumi.Input[str],
-        ims_url: pulumi.Input[str],
-        platform_url: pulumi.Input[str],
-        ims_org: pulumi.Input[str],
-        sandbox: pulumi.Input[str],
-        client_id: pulumi.Input[str],
-        scopes: pulumi.Input[list[str]] | None = None,
         inlet_url_timeout: pulumi.Input[float] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **connection: Unpack[ConnectionInputs],
     ) -> None:
-        props: dict[str, Any] = {
-            "flow_id": flow_id,
-            "ims_url": ims_url,
-            "platform_url": platform_url,
-            "ims_org": ims_org,
-            "sandbox": sandbox,
-            "client_id": client_id,
-            "scopes": scopes,
-            "inlet_url_timeout": inlet_url_timeout,
-            **dict.fromkeys(OUTPUT_KEYS),
-        }
-        super().__init__(InletProvider(), resource_name, props, opts)
+        inputs = {"flow_id": flow_id, "inlet_url_timeout": inlet_url_timeout}
+        super().__init__(InletProvider(), resource_name, inputs, OUTPUT_KEYS, connection, opts)

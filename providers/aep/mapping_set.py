@@ -9,13 +9,13 @@ There is no name to adopt by, and a duplicate mapping set is harmless, so create
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Unpack
 
 import pulumi
-from pulumi.dynamic import CreateResult, ReadResult, Resource, UpdateResult
+from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from aep_api import bodies, ids
-from providers.aep.common import AepProvider, client_for, plain_errors
+from providers.aep.common import AepProvider, AepResource, ConnectionInputs, client_for, plain_errors
 from providers.aep.settings import CONNECTION_KEYS, Failure
 from providers.aep.target_connection import schema_id_input, schema_version_input
 from providers.unknowns import is_unknown
@@ -157,15 +157,9 @@ class MappingSetProvider(AepProvider):
         """No-op: the Data Prep API has no DELETE for mapping sets (reference §1.4, §2.5)."""
 
 
-class AepMappingSet(Resource, module="aep", name="MappingSet"):
+class AepMappingSet(AepResource, module="aep", name="MappingSet"):
     """A Data Prep mapping set from raw Shopify JSON to the target XDM schema (immutable)."""
 
-    ims_url: pulumi.Output[str]
-    platform_url: pulumi.Output[str]
-    ims_org: pulumi.Output[str]
-    sandbox: pulumi.Output[str]
-    client_id: pulumi.Output[str]
-    scopes: pulumi.Output[str]
     schema_id: pulumi.Output[str]
     schema_version: pulumi.Output[str]
     mappings: pulumi.Output[list[dict[str, str]]]
@@ -178,28 +172,16 @@ class AepMappingSet(Resource, module="aep", name="MappingSet"):
         *,
         schema_id: pulumi.Input[str],
         mappings: Sequence[MappingInput],
-        ims_org: pulumi.Input[str],
-        client_id: pulumi.Input[str],
         schema_version: pulumi.Input[str] | None = None,
-        sandbox: pulumi.Input[str] | None = None,
-        ims_url: pulumi.Input[str] | None = None,
-        platform_url: pulumi.Input[str] | None = None,
-        scopes: pulumi.Input[str] | pulumi.Input[list[str]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **connection: Unpack[ConnectionInputs],
     ) -> None:
-        props: dict[str, Any] = {
-            "ims_url": ims_url,
-            "platform_url": platform_url,
-            "ims_org": ims_org,
-            "sandbox": sandbox,
-            "client_id": client_id,
-            "scopes": scopes,
+        inputs: dict[str, Any] = {
             "schema_id": schema_id,
             "schema_version": schema_version,
             "mappings": [_as_dict(m) for m in mappings],
-            **dict.fromkeys(OUTPUT_KEYS),
         }
-        super().__init__(MappingSetProvider(), resource_name, props, opts)
+        super().__init__(MappingSetProvider(), resource_name, inputs, OUTPUT_KEYS, connection, opts)
 
 
 def _as_dict(mapping: MappingInput) -> dict[str, Any]:

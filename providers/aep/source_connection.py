@@ -8,14 +8,13 @@ than re-pointing connections, §2.4).  Name and description are PATCHed.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from aep_api import bodies, kinds
 from providers.aep import settings
-from providers.aep.common import FlowServiceProvider
+from providers.aep.common import AepResource, ConnectionInputs, FlowServiceProvider
 from providers.aep.settings import Failure
 
 OUTPUT_KEYS = ("source_connection_id", "etag", "state", "adopted")
@@ -60,15 +59,9 @@ class SourceConnectionProvider(FlowServiceProvider):
         }
 
 
-class AepSourceConnection(Resource, module="aep", name="SourceConnection"):
+class AepSourceConnection(AepResource, module="aep", name="SourceConnection"):
     """A Flow Service source connection of the Shopify Streaming spec."""
 
-    ims_url: pulumi.Output[str]
-    platform_url: pulumi.Output[str]
-    ims_org: pulumi.Output[str]
-    sandbox: pulumi.Output[str]
-    client_id: pulumi.Output[str]
-    scopes: pulumi.Output[str]
     name: pulumi.Output[str]
     description: pulumi.Output[str]
     base_connection_id: pulumi.Output[str | None]
@@ -82,26 +75,14 @@ class AepSourceConnection(Resource, module="aep", name="SourceConnection"):
         resource_name: str,
         *,
         name: pulumi.Input[str],
-        ims_org: pulumi.Input[str],
-        client_id: pulumi.Input[str],
         base_connection_id: pulumi.Input[str] | None = None,
-        sandbox: pulumi.Input[str] | None = None,
-        ims_url: pulumi.Input[str] | None = None,
-        platform_url: pulumi.Input[str] | None = None,
-        scopes: pulumi.Input[str] | pulumi.Input[list[str]] | None = None,
         description: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **connection: Unpack[ConnectionInputs],
     ) -> None:
-        props: dict[str, Any] = {
-            "ims_url": ims_url,
-            "platform_url": platform_url,
-            "ims_org": ims_org,
-            "sandbox": sandbox,
-            "client_id": client_id,
-            "scopes": scopes,
+        inputs: dict[str, Any] = {
             "name": name,
             "description": description,
             "base_connection_id": base_connection_id,
-            **dict.fromkeys(OUTPUT_KEYS),
         }
-        super().__init__(SourceConnectionProvider(), resource_name, props, opts)
+        super().__init__(SourceConnectionProvider(), resource_name, inputs, OUTPUT_KEYS, connection, opts)

@@ -9,15 +9,14 @@ schema (the flow would otherwise fail later with FLOW-1425).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import pulumi
-from pulumi.dynamic import Resource
 
 from aep_api import bodies, errors, kinds
 from providers.aep import settings
 from providers.aep.client import PlatformClient
-from providers.aep.common import FlowServiceProvider
+from providers.aep.common import AepResource, ConnectionInputs, FlowServiceProvider
 from providers.aep.settings import Failure
 from providers.unknowns import is_unknown
 
@@ -127,15 +126,9 @@ class TargetConnectionProvider(FlowServiceProvider):
             )
 
 
-class AepTargetConnection(Resource, module="aep", name="TargetConnection"):
+class AepTargetConnection(AepResource, module="aep", name="TargetConnection"):
     """A Flow Service target connection writing to one data lake dataset."""
 
-    ims_url: pulumi.Output[str]
-    platform_url: pulumi.Output[str]
-    ims_org: pulumi.Output[str]
-    sandbox: pulumi.Output[str]
-    client_id: pulumi.Output[str]
-    scopes: pulumi.Output[str]
     name: pulumi.Output[str]
     description: pulumi.Output[str]
     dataset_id: pulumi.Output[str]
@@ -153,28 +146,16 @@ class AepTargetConnection(Resource, module="aep", name="TargetConnection"):
         name: pulumi.Input[str],
         dataset_id: pulumi.Input[str],
         schema_id: pulumi.Input[str],
-        ims_org: pulumi.Input[str],
-        client_id: pulumi.Input[str],
         schema_version: pulumi.Input[str] | None = None,
-        sandbox: pulumi.Input[str] | None = None,
-        ims_url: pulumi.Input[str] | None = None,
-        platform_url: pulumi.Input[str] | None = None,
-        scopes: pulumi.Input[str] | pulumi.Input[list[str]] | None = None,
         description: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **connection: Unpack[ConnectionInputs],
     ) -> None:
-        props: dict[str, Any] = {
-            "ims_url": ims_url,
-            "platform_url": platform_url,
-            "ims_org": ims_org,
-            "sandbox": sandbox,
-            "client_id": client_id,
-            "scopes": scopes,
+        inputs: dict[str, Any] = {
             "name": name,
             "description": description,
             "dataset_id": dataset_id,
             "schema_id": schema_id,
             "schema_version": schema_version,
-            **dict.fromkeys(OUTPUT_KEYS),
         }
-        super().__init__(TargetConnectionProvider(), resource_name, props, opts)
+        super().__init__(TargetConnectionProvider(), resource_name, inputs, OUTPUT_KEYS, connection, opts)

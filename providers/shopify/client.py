@@ -1,115 +1,31 @@
 """A small, blocking Shopify Admin REST client for webhook subscriptions (requests).
 
-One `requests.Session` per process, created lazily and shared by the provider's worker threads
-(the Pulumi dynamic-provider process serves 4 gRPC threads); clients themselves are cheap, made per
-call, hold the token only in memory and refuse to be pickled.  Nothing here logs or echoes the token.
+Requests go through providers.http (one session per process, timeouts, the retry loop); clients
+themselves are cheap, made per call, hold the token only in memory and refuse to be pickled.
+Nothing here logs or echoes the token.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.cookiejar
-import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 from urllib.parse import urljoin, urlsplit
 
 import requests
-import urllib3
-from requests.adapters import HTTPAdapter
 
-from providers.shopify.retry import Failure, RetryPolicy, retry_delay
+from providers.http import USER_AGENT, json_or_text, send
+from providers.http import classify_exception as classify_exception  # re-exported for older imports
+from providers.http import shared_session as shared_session  # re-exported for older imports
+from providers.shopify.retry import RetryPolicy
 from shopify_api import errors, pagination, ratelimit
 from shopify_api.errors import ErrorContext
 
-CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 30.0
 PAGE_LIMIT = 250  # Shopify's maximum page size
 MAX_PAGES = 10_000  # a runaway-pagination guard (2.5 M subscriptions), not a real limit
-USER_AGENT = "shopstream-pulumi/0.1"
 API_VERSION_HEADER = "X-Shopify-API-Version"
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
-
-_session: requests.Session | None = None
-_session_pid: int | None = None
-_session_lock = threading.Lock()
-
-
-def _new_session() -> requests.Session:
-    session = requests.Session()
-    # Retries are decided by our own loop (retry.py); urllib3 must not retry behind its back.
-    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=8, max_retries=urllib3.Retry(0, read=False))
-    session.mount("https://", adapter)
-    session.mount("http://", adapter)
-    # The session is shared by threads and shops: never keep cookies (no cross-shop state, no jar races).
-    session.cookies.set_policy(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-    session.trust_env = True  # honour HTTPS_PROXY / REQUESTS_CA_BUNDLE like other tools
-    return session
-
-
-def shared_session() -> requests.Session:
-    """The process-wide session; recreated after a fork so children never share sockets."""
-    global _session, _session_pid
-    pid = os.getpid()
-    session = _session
-    if session is not None and _session_pid == pid:
-        return session
-    with _session_lock:
-        if _session is None or _session_pid != pid:
-            _session = _new_session()
-            _session_pid = pid
-        return _session
-
-
-def classify_exception(exc: BaseException) -> Failure | None:
-    """Whether a requests exception happened before the request was sent, after, or is not retryable."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return None  # certificate/TLS problems do not fix themselves
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return Failure.BEFORE_SEND
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return Failure.AFTER_SEND
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        if _caused_by(exc, (urllib3.exceptions.NewConnectionError, urllib3.exceptions.ConnectTimeoutError)):
-            return Failure.BEFORE_SEND  # NameResolutionError is a NewConnectionError too
-        return Failure.AFTER_SEND  # e.g. RemoteDisconnected: the server may have processed it
-    return None
-
-
-def describe_exception(exc: BaseException) -> str:
-    """A short, token-free reason for a failed request (requests' own text is long and noisy)."""
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS/certificate error"
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return f"no connection within {CONNECT_TIMEOUT:g} s"
-    if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no answer within {READ_TIMEOUT:g} s"
-    if isinstance(exc, requests.exceptions.ConnectionError):
-        if _caused_by(exc, (urllib3.exceptions.NameResolutionError,)):
-            return "the host name does not resolve"
-        if _caused_by(exc, (urllib3.exceptions.NewConnectionError,)):
-            return "connection refused" if "refused" in str(exc).lower() else "could not connect"
-        return "the connection was dropped"
-    return type(exc).__name__
-
-
-def _caused_by(exc: BaseException, kinds: tuple[type[BaseException], ...]) -> bool:
-    """True if `exc` wraps one of `kinds` (requests nests urllib3's MaxRetryError.reason in args)."""
-    seen: set[int] = set()
-    stack: list[object] = [exc]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, kinds):
-            return True
-        stack.extend(item.args)
-        stack.append(getattr(item, "reason", None))
-        stack.extend([item.__cause__, item.__context__])
-    return False
 
 
 def _same_origin(a: str, b: str) -> bool:
@@ -286,58 +202,30 @@ class ShopifyAdminClient:
         params: Mapping[str, str] | None = None,
         json_body: object = None,
     ) -> requests.Response:
-        session = self._session or shared_session()
         headers = {
             "X-Shopify-Access-Token": self._token,
             "Accept": "application/json",
             "User-Agent": USER_AGENT,
         }
-        attempt = 0
-        waited = 0.0
-        while True:
-            attempt += 1
-            try:
-                response = session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json_body,
-                    headers=headers,
-                    timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
-                    # A redirect would carry the token header to wherever Location points.
-                    allow_redirects=False,
-                )
-            except requests.RequestException as exc:
-                failure = classify_exception(exc)
-                delay = (
-                    None
-                    if failure is None
-                    else retry_delay(method, attempt, waited, failure=failure, policy=self._policy)
-                )
-                if delay is None:
-                    raise errors.connection_failed(ctx, self.base_url, describe_exception(exc)) from None
-                self._sleep(delay)
-                waited += delay
-                continue
-            self._remember(response)
-            status = response.status_code
-            if 200 <= status < 300:
-                return response
-            delay = retry_delay(
-                method,
-                attempt,
-                waited,
-                status=status,
-                retry_after=_retry_after(response),
-                policy=self._policy,
-            )
-            if delay is None:
-                raise errors.error_from_response(
-                    status, _body(response), ctx, headers=response.headers, secrets=(self._token,)
-                ) from None
-            response.close()
-            self._sleep(delay)
-            waited += delay
+        return send(
+            method,
+            url,
+            session=self._session,
+            params=params,
+            json_body=json_body,
+            headers=lambda: headers,
+            policy=self._policy,
+            sleep=self._sleep,
+            seen=self._remember,
+            unreachable=lambda reason: errors.connection_failed(ctx, self.base_url, reason),
+            refused=lambda response, _: errors.error_from_response(
+                response.status_code,
+                json_or_text(response),
+                ctx,
+                headers=response.headers,
+                secrets=(self._token,),
+            ),
+        )
 
     def _remember(self, response: requests.Response) -> None:
         version = response.headers.get(API_VERSION_HEADER)
@@ -363,7 +251,7 @@ class ShopifyAdminClient:
         return target
 
     def _object(self, response: requests.Response, ctx: ErrorContext) -> dict[str, Any]:
-        body = _body(response)
+        body = json_or_text(response)
         if not isinstance(body, dict):
             raise errors.unexpected_body(ctx, response.status_code, "a body that is not a JSON object")
         return body
@@ -384,21 +272,3 @@ class ShopifyAdminClient:
 def _with_int_id(webhook: dict[str, Any]) -> dict[str, Any]:
     # Some clients/emulators send large ids as strings (JS precision); normalise to int.
     return {**webhook, "id": int(webhook["id"])}
-
-
-def _body(response: requests.Response) -> object:
-    """Parsed JSON, or the text when the body is not JSON (proxies, HTML error pages)."""
-    try:
-        return response.json()
-    except ValueError:
-        return response.text
-
-
-def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if value is None:
-        return None
-    try:
-        return ratelimit.retry_after_seconds(value)
-    except ValueError:
-        return None

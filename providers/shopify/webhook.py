@@ -3,7 +3,7 @@
 Pitfalls this module is shaped around (pulumi-offline.md §3):
 * The provider instance is pickled (dill) into the state twice per resource, so it holds NOTHING:
   no token, no session, no lock, no timestamps.  Tokens come from `providers.credentials` at call time,
-  the HTTP session from `providers.shopify.client` (module level, per process).
+  the HTTP session from `providers.http` (module level, per process).
 * Nothing secret is captured, so `serialize_as_secret_always = False` keeps `__provider` in plain text
   (no passphrase needed just to read a state without real secrets).
 * diff() is explicit and never looks at `__provider`, so a code change alone is not an update.

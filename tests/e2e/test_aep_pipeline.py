@@ -198,3 +198,22 @@ def test_no_client_secret_or_ims_token_in_state_preview_or_logs(pipeline_world: 
     for secret in (world.client_secret, APP_SECRET, IMS_TOKEN_HEADER):
         for text in texts:
             assert secret not in text
+
+
+def test_a_missing_or_wrong_aep_secret_is_one_clear_error_at_preview(pipeline_world: PipelineWorld) -> None:
+    world = pipeline_world
+    world.project.init(world.tokens)
+    world.project.run("config", "set", "--secret", "shopifyAppSecret", stdin=APP_SECRET).check()
+    world.project.write_stack_file(world.stack_file(TOPICS))
+
+    missing = world.project.preview()
+    assert missing.returncode != 0 and "Traceback" not in missing.output
+    assert "pulumi config set --secret aepClientSecret" in missing.output
+
+    wrong = "wrong-" + world.client_secret
+    world.project.run("config", "set", "--secret", "aepClientSecret", stdin=wrong).check()
+    refused = world.project.preview()
+    assert refused.returncode != 0 and "Traceback" not in refused.output
+    assert "IMS" in refused.output and "client" in refused.output
+    assert wrong not in refused.output and world.client_secret not in refused.output
+    assert objects(world, "flows") == []
