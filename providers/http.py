@@ -5,7 +5,7 @@
   retries, recreated after a fork.
 * `send` makes one call: a timeout on every try, redirects never followed (they would carry the
   credential to wherever Location points), retries decided by the pure rules of
-  providers.shopify.retry.  The caller's hooks supply the headers and turn failures into its own
+  providers.retry.  The caller's hooks supply the headers and turn failures into its own
   errors; nothing here logs or keeps a secret.
 """
 
@@ -20,7 +20,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
-from providers.shopify.retry import Failure, RetryPolicy, retry_delay
+from providers.retry import Failure, RetryPolicy, retry_delay
 from shopify_api.ratelimit import retry_after_seconds
 
 CONNECT_TIMEOUT = 5.0

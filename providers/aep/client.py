@@ -5,7 +5,7 @@
   only in memory and refuse to be pickled.
 * Every request carries the four AEP headers (Authorization, x-api-key = client id,
   x-gw-ims-org-id, x-sandbox-name), a timeout, and goes through the retry rules of
-  providers.shopify.retry: 429 for any method (honouring Retry-After, exponential backoff when it is
+  providers.retry: 429 for any method (honouring Retry-After, exponential backoff when it is
   absent — AEP documents no header, reference §2.7), 5xx and dropped connections only for calls that
   are safe to repeat.  A 401 gets one new IMS token and one more try.
 * PATCH sends If-Match; on an etag conflict it re-reads the object and retries once with the fresh
@@ -29,7 +29,7 @@ from aep_api.kinds import Kind
 from providers.aep import ims
 from providers.aep.settings import ApiSettings
 from providers.http import USER_AGENT, json_or_text, send, shared_session
-from providers.shopify.retry import RetryPolicy
+from providers.retry import RetryPolicy
 
 PAGE_LIMIT = 100
 MAX_PAGES = 1_000  # a runaway-pagination guard, not a real limit

@@ -44,7 +44,7 @@ from providers import credentials
 from providers.aep import ims, settings
 from providers.aep.client import PlatformClient
 from providers.aep.settings import CONNECTION_KEYS, ApiSettings, Failure
-from providers.shopify.retry import RetryPolicy
+from providers.retry import RetryPolicy
 from providers.unknowns import is_unknown
 
 _USER_ERRORS = (errors.AepError, credentials.CredentialsError)

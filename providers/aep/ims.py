@@ -21,7 +21,7 @@ from aep_api import errors, ids
 from aep_api import ims as ims_math
 from aep_api.errors import ErrorContext
 from providers.http import USER_AGENT, json_or_text, retry_after, send
-from providers.shopify.retry import RetryPolicy
+from providers.retry import RetryPolicy
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import requests
 from providers.http import USER_AGENT, json_or_text, send
 from providers.http import classify_exception as classify_exception  # re-exported for older imports
 from providers.http import shared_session as shared_session  # re-exported for older imports
-from providers.shopify.retry import RetryPolicy
+from providers.retry import RetryPolicy
 from shopify_api import errors, pagination, ratelimit
 from shopify_api.errors import ErrorContext
 

@@ -21,8 +21,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from providers import credentials
+from providers.retry import RetryPolicy
 from providers.shopify.client import ShopifyAdminClient
-from providers.shopify.retry import RetryPolicy
 from providers.shopify.webhook_inputs import Failure
 from shopify_api import errors, topics
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from emulator import RunningEmulator
+from providers.retry import RetryPolicy
 from providers.shopify.client import ShopifyAdminClient
-from providers.shopify.retry import RetryPolicy
 from shopify_api import errors
 
 SHOP = "acme-eu"

@@ -10,8 +10,8 @@ import requests
 import urllib3
 
 from providers import http as http_module
+from providers.retry import Failure, RetryPolicy
 from providers.shopify.client import ShopifyAdminClient, classify_exception
-from providers.shopify.retry import Failure, RetryPolicy
 from shopify_api import errors
 from tests.providers.scripted_server import Reply, ScriptedServer, scripted_server
 

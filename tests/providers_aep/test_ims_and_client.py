@@ -14,7 +14,7 @@ from providers.aep import client as client_module
 from providers.aep import ims
 from providers.aep.client import PlatformClient
 from providers.aep.settings import ApiSettings
-from providers.shopify.retry import RetryPolicy
+from providers.retry import RetryPolicy
 from tests.providers.scripted_server import Reply, scripted_server
 from tests.providers_aep.conftest import AepWorld
 

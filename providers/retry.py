@@ -1,4 +1,4 @@
-"""Retry decisions for Admin API calls, as pure functions (the client does the sleeping).
+"""Retry decisions for the Shopify, AEP and IMS clients, as pure functions (providers/http.py sleeps).
 
 Rules (shopify-admin-api.md §3.1 and the brief):
 * 429 is retried for every method, POST included: Shopify throttles before doing anything, so a
