@@ -7,6 +7,7 @@ delete-replaced) and count once.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -116,16 +117,19 @@ def field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[Field
 
 
 def _merge_replacements(steps: Iterable[Step]) -> list[tuple[str, Step]]:
-    """(action, step) per URN, in first-seen order; a replacement's steps collapse into one."""
-    merged: dict[str, tuple[str, Step]] = {}
+    """(action, step) per URN, in first-seen order: a replacement's steps collapse into one `replace`
+    whose step carries the old inputs of the replaced resource and the new inputs of its replacement."""
+    grouped: dict[str, list[Step]] = {}
     for step in steps:
-        action = _ACTION_OF_OP.get(step.op, "same")
-        seen = merged.get(step.urn)
-        if seen is None or (action == "replace" and seen[0] != "replace"):
-            # Keep the inputs of the step that carries both sides (the `replace` step does).
-            keep = step if seen is None or (step.old_inputs and step.new_inputs) else seen[1]
-            merged[step.urn] = (action, keep)
-    return list(merged.values())
+        grouped.setdefault(step.urn, []).append(step)
+    merged = []
+    for group in grouped.values():
+        actions = [_ACTION_OF_OP.get(step.op, "same") for step in group]
+        action = "replace" if "replace" in actions else actions[0]
+        old = next((step.old_inputs for step in group if step.old_inputs), {})
+        new = next((step.new_inputs for step in group if step.new_inputs), {})
+        merged.append((action, dataclasses.replace(group[0], old_inputs=old, new_inputs=new)))
+    return merged
 
 
 def plan_stack(stack: str, steps: Iterable[Step], *, production: bool) -> StackPlan:
