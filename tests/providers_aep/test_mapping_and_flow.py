@@ -251,7 +251,9 @@ def test_inlet_url_wait(aep: AepWorld, make_provider: MakeProvider) -> None:
 
 
 def test_inlet_url_timeout_is_one_sentence(aep: AepWorld, make_provider: MakeProvider) -> None:
-    aep.control.update_settings(inlet_provisioning_seconds=1.5)
+    # Long enough that a loaded machine still asks before the inlet is provisioned; shorter than the
+    # 10 s the adopting create below waits.
+    aep.control.update_settings(inlet_provisioning_seconds=4.0)
     with pytest.raises(Exception) as caught:
         build_pipeline(aep, make_provider, inlet_url_timeout=0.3)
     text = str(caught.value)
