@@ -11,12 +11,14 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import click
 from pulumi import automation as auto
 
+from policy.pack_config import PACK_DIR, config_for
 from shopify_api.oauth import OAuthError
 from shopstream import shop_connect
 from shopstream.automation import StackError, command_error_message, open_stack, preview_steps
@@ -138,7 +140,8 @@ def preview(
 def up(
     project_dir: Path, stack: str, yes: bool, allow_destructive: bool, max_destructive_share: float
 ) -> None:
-    """Preview, check the guardrails, then `pulumi up` the stack (exit 3 when the guardrails stop it)."""
+    """Preview, check the guardrails, then `pulumi up` the stack with the policy pack (exit 3 when the
+    guardrails stop it, 1 when a policy does)."""
     try:
         plan = plan_for(project_dir, stack)
     except (StackError, StackFileError) as error:
@@ -153,10 +156,19 @@ def up(
         return
     if not yes:
         click.confirm(f"Apply these changes to {stack}?", abort=True)
-    try:
-        open_stack(project_dir, stack).up(on_output=click.echo, color="never")
-    except auto.CommandError as error:
-        fail(command_error_message(error))
+    # The per-resource rules (HTTPS, production inlets, scopes) run as the policy pack, mandatory.
+    with tempfile.TemporaryDirectory() as scratch:
+        policy_config = Path(scratch) / "policy-config.json"
+        policy_config.write_text(json.dumps(config_for(plan.production)))
+        try:
+            open_stack(project_dir, stack).up(
+                on_output=click.echo,
+                color="never",
+                policy_packs=[str(PACK_DIR)],
+                policy_pack_configs=[str(policy_config)],
+            )
+        except auto.CommandError as error:
+            fail(command_error_message(error))
 
 
 @main.command()

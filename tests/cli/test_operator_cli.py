@@ -219,3 +219,23 @@ def test_guardrails_stop_a_mass_delete_on_production_and_the_flag_lets_it_throug
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert sorted(world.by_topic("acme-eu")) == ["orders/create"]
     assert sorted(world.by_topic("acme-us")) == ["orders/create"]
+
+
+def test_up_runs_the_policy_pack_and_a_production_stack_may_not_deliver_to_loopback(
+    world: ShopifyWorld,
+) -> None:
+    world.project.init(world.tokens)
+    desired = world.stack_file({"acme-eu": ["orders/create"]}, address="http://127.0.0.1:9/hook")
+    desired["production"] = True
+    world.project.write_stack_file(desired)
+
+    refused = shopstream(world.project, "up", "--stack", "e2e", "--yes")
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert "production-webhook-address" in refused.stdout + refused.stderr
+    assert world.subscriptions("acme-eu") == []
+
+    desired["production"] = False
+    world.project.write_stack_file(desired)
+    allowed = shopstream(world.project, "up", "--stack", "e2e", "--yes")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert [s["address"] for s in world.subscriptions("acme-eu")] == ["http://127.0.0.1:9/hook"]
