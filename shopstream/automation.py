@@ -10,12 +10,7 @@ from typing import Any
 from pulumi import automation as auto
 
 from shopstream.plan import Step
-from shopstream.toolchain import VENV_BIN, require_toolchain
-
-OFFLINE_SWITCHES = {
-    "PULUMI_SKIP_UPDATE_CHECK": "true",
-    "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-}
+from shopstream.toolchain import VENV_BIN, require_toolchain, toolchain_environment
 
 
 class StackError(Exception):
@@ -28,15 +23,10 @@ def open_stack(project_dir: Path, stack: str) -> auto.Stack:
     The user's own PULUMI_BACKEND_URL / PULUMI_CONFIG_PASSPHRASE(_FILE) / PULUMI_HOME are kept as they are.
     """
     require_toolchain()
-    env = {
-        **OFFLINE_SWITCHES,
-        "PULUMI_PYTHON_CMD": str(VENV_BIN / "python"),
-        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-    }
     options = auto.LocalWorkspaceOptions(
         work_dir=str(project_dir),
         pulumi_command=auto.PulumiCommand(root=str(VENV_BIN.parent)),
-        env_vars=env,
+        env_vars=toolchain_environment(os.environ),
     )
     try:
         return auto.select_stack(stack_name=stack, work_dir=str(project_dir), opts=options)

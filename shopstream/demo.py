@@ -89,8 +89,9 @@ def seed_shops(control: ControlClient, spec: StackSpec, app_secret: str) -> dict
         except ControlClientError as error:
             if error.status != 409:
                 raise
-        tokens[shop.name] = control.create_token(shop.name, scopes_for(spec, shop.name))
-        print(f"    shop {shop.domain}: token granted {', '.join(scopes_for(spec, shop.name))}")
+        scopes = scopes_for(spec, shop.name)
+        tokens[shop.name] = control.create_token(shop.name, scopes)
+        print(f"    shop {shop.domain}: token granted {', '.join(scopes)}")
     return tokens
 
 

@@ -206,11 +206,14 @@ def delete_unmanaged(project_dir: Path, report: DriftReport, ids: Sequence[int])
             f"refusing to delete {', '.join(refused)}: only subscriptions this report lists as unmanaged "
             "can be deleted (managed ones go by removing them from the stack file)"
         )
+    inventories: dict[str, StackInventory] = {}  # one config read per stack, however many ids
     deleted = []
     for subscription_id in ids:
         found = listed[subscription_id]
-        inv = inventory(found.stack, open_stack(project_dir, found.stack), project_dir)
-        shop_client(inv, found.shop).delete_webhook(subscription_id, topic=found.topic)
+        if found.stack not in inventories:
+            stack = open_stack(project_dir, found.stack)
+            inventories[found.stack] = inventory(found.stack, stack, project_dir)
+        shop_client(inventories[found.stack], found.shop).delete_webhook(subscription_id, topic=found.topic)
         deleted.append(found)
     return deleted
 

@@ -14,8 +14,9 @@ _LONG = 60
 
 
 def _value(value: Any) -> str:
+    if value is None:
+        return ""
     text = value if isinstance(value, str) else json.dumps(value)
-    text = "" if value is None else text
     return text if len(text) <= _LONG else text[: _LONG - 1] + "…"
 
 

@@ -31,21 +31,25 @@ def require_toolchain() -> None:
         )
 
 
+def toolchain_environment(base: Mapping[str, str]) -> dict[str, str]:
+    """What every `pulumi` run of the project needs on top of `base`: the offline switches, our venv first
+    on PATH, and the venv's Python for dynamic providers."""
+    return {
+        "PATH": f"{VENV_BIN}{os.pathsep}{base.get('PATH', '')}",
+        "PULUMI_SKIP_UPDATE_CHECK": "true",
+        "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+        "PULUMI_PYTHON_CMD": str(VENV_BIN / "python"),
+    }
+
+
 def pulumi_environment(
     base: Mapping[str, str], *, home: Path, backend_url: str | None, passphrase_file: Path | None = None
 ) -> dict[str, str]:
     """`base` without its PULUMI_* variables, plus the offline switches, our venv first on PATH, and the
     given Pulumi home, backend (None: whatever `pulumi login` chose) and passphrase file."""
     env = {key: value for key, value in base.items() if not key.startswith("PULUMI_")}
-    env.update(
-        {
-            "PATH": f"{VENV_BIN}{os.pathsep}{base.get('PATH', '')}",
-            "PULUMI_HOME": str(home),
-            "PULUMI_SKIP_UPDATE_CHECK": "true",
-            "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
-            "PULUMI_PYTHON_CMD": str(VENV_BIN / "python"),
-        }
-    )
+    env.update(toolchain_environment(base))
+    env["PULUMI_HOME"] = str(home)
     if backend_url is not None:
         env["PULUMI_BACKEND_URL"] = backend_url
     if passphrase_file is not None:

@@ -64,9 +64,7 @@ class PlatformClient:
         self._sleep = sleep
         self._clock = clock
         self._session = session
-        self._token_key = ims.TokenKey(
-            settings.ims_url, settings.client_id, settings.ims_org, settings.scopes
-        )
+        self._token_key = settings.token_key()
         self._extra_secrets = tuple(s for s in secrets if s)  # e.g. the HMAC secret sent in a body
         self._tokens_used: set[str] = set()  # to scrub from error messages, never shown
 

@@ -79,10 +79,8 @@ def credentials_problems(inputs: Mapping[str, Any], secret: str) -> list[Failure
     """Ask IMS for a token (cached per process) so that a wrong client id or secret is a clear check
     failure at preview time rather than a failed create halfway through an update. Any other failure
     (IMS unreachable, a 5xx) passes: the preview must not need the network."""
-    api = ApiSettings.from_props(inputs)
-    key = ims.TokenKey(api.ims_url, api.client_id, api.ims_org, api.scopes)
     try:
-        ims.access_token(key, secret, policy=_PREFLIGHT_POLICY)
+        ims.access_token(ApiSettings.from_props(inputs).token_key(), secret, policy=_PREFLIGHT_POLICY)
     except errors.AuthError as err:
         return [Failure("client_id", str(err))]
     except errors.AepError:

@@ -19,6 +19,7 @@ from pulumi.runtime import rpc
 
 from aep_api import ids
 from aep_api import ims as ims_math
+from providers.aep.ims import TokenKey
 from providers.shopify.webhook_inputs import url_problem
 from providers.unknowns import is_unknown
 
@@ -58,6 +59,10 @@ class ApiSettings:
             client_id=str(props.get("client_id") or ""),
             scopes=ims_math.normalise_scopes(_scopes_value(props.get("scopes"))),
         )
+
+    def token_key(self) -> TokenKey:
+        """Which cached IMS token these settings use."""
+        return TokenKey(self.ims_url, self.client_id, self.ims_org, self.scopes)
 
 
 def unwrap(value: object) -> object:

@@ -44,7 +44,7 @@ def test_provider_pickles_deterministically_without_secrets_or_sessions(
     # A whole pipeline ran in this process: a token is cached, a session is live, secrets configured.
     build_pipeline(aep, make_provider)
     settings = ApiSettings.from_props(aep.connection())
-    key = ims.TokenKey(settings.ims_url, settings.client_id, settings.ims_org, settings.scopes)
+    key = settings.token_key()
     token = ims.access_token(key, aep.client_secret)
     shopify_client.shared_session()
 
