@@ -2,24 +2,42 @@
 
 Pulumi's dynamic providers send no detailed diff, so the fields that change are found by comparing each
 step's old and new inputs. Replacements arrive as several steps for one URN (create-replacement, replace,
-delete-replaced) and count once.
+delete-replaced) and count once. Values Pulumi does not know yet (its wire placeholder) are shown as
+"(known after apply)", secrets as "[secret]"; a create or delete lists what will exist or go.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from pulumi.runtime.rpc import UNKNOWN
 
 SUBSCRIPTION_TYPE = "pulumi-python:dynamic/shopify:WebhookSubscription"
 PIPELINE_TYPE_PREFIX = "pulumi-python:dynamic/aep:"
 DATAFLOW_KIND = "Dataflow"  # the AEP dataflow's kind: pulumi-python:dynamic/aep:Dataflow
 MASK = "[secret]"
+KNOWN_AFTER_APPLY = "(known after apply)"
 # Inputs that are secrets whatever the engine says about them.
 SECRET_INPUTS = frozenset({"hmac_secret", "client_secret", "access_token", "token"})
 # Bookkeeping inputs that never mean a change to the user.
 IGNORED_INPUTS = frozenset({"__provider", "granted_scopes"})
+# What a create or delete row shows: where the resource delivers or what it is (in this order).
+SUMMARY_INPUTS = (
+    "address",
+    "uri",
+    "format",
+    "fields",
+    "metafield_namespaces",
+    "filter",
+    "name",
+    "dataset_id",
+    "schema_id",
+)
+# Steps that only read (the refresh part of `preview --refresh`): no change to the plan.
+READ_OPS = frozenset({"refresh", "read", "read-replacement", "read-discard"})
 
 _ACTION_OF_OP = {
     "create": "create",
@@ -80,6 +98,25 @@ class ResourceChange:
     shop: str = ""
     topic: str = ""
     changes: tuple[FieldChange, ...] = ()
+    # For a create: what will exist; for a delete: what goes (SUMMARY_INPUTS that are set).
+    attributes: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyViolation:
+    """A policy of the pack that a resource breaks (from the engine's policy events)."""
+
+    policy: str
+    resource: str  # the Pulumi logical name, or "" for a stack policy
+    message: str
+
+
+@dataclass(frozen=True)
+class ApiVersionChange:
+    old: str
+    new: str
+    # Topics this stack subscribes to that the new version renames or removes, one line each.
+    topic_notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -89,6 +126,11 @@ class StackPlan:
     subscriptions: list[ResourceChange] = field(default_factory=list)
     pipeline: list[ResourceChange] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    refreshed: bool = False  # the preview read Shopify and AEP first, so drift is in it
+    warnings: list[str] = field(default_factory=list)  # e.g. an endpoint that could not be reached
+    violations: list[PolicyViolation] = field(default_factory=list)
+    api_version: ApiVersionChange | None = None
+    error: str | None = None  # the preview of this stack failed; the message says why
 
     @property
     def counts(self) -> dict[str, int]:
@@ -103,8 +145,34 @@ class StackPlan:
         return any(self.counts.values())
 
 
+def is_unknown(value: Any) -> bool:
+    """Pulumi's placeholder for a value computed later, alone or inside a string."""
+    return isinstance(value, str) and UNKNOWN in value
+
+
+def known(value: Any) -> Any:
+    """`value` with every unknown (also inside lists and mappings) replaced by KNOWN_AFTER_APPLY."""
+    if is_unknown(value):
+        return KNOWN_AFTER_APPLY
+    if isinstance(value, list | tuple):
+        return [known(item) for item in value]
+    if isinstance(value, Mapping):
+        return {key: known(item) for key, item in value.items()}
+    return value
+
+
 def mask(key: str, value: Any) -> Any:
-    return MASK if key in SECRET_INPUTS and value not in (None, "") else value
+    """What a preview may show of input `key`: secrets masked, unknowns as KNOWN_AFTER_APPLY."""
+    if key in SECRET_INPUTS and value not in (None, ""):
+        return MASK
+    return known(value)
+
+
+def attributes(inputs: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """The SUMMARY_INPUTS that `inputs` sets (empty lists and strings left out), shown safely."""
+    return tuple(
+        (key, mask(key, inputs[key])) for key in SUMMARY_INPUTS if inputs.get(key) not in (None, "", [], ())
+    )
 
 
 def field_changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> tuple[FieldChange, ...]:
@@ -121,6 +189,8 @@ def _merge_replacements(steps: Iterable[Step]) -> list[tuple[str, Step]]:
     whose step carries the old inputs of the replaced resource and the new inputs of its replacement."""
     grouped: dict[str, list[Step]] = {}
     for step in steps:
+        if step.op in READ_OPS:
+            continue
         grouped.setdefault(step.urn, []).append(step)
     merged = []
     for group in grouped.values():
@@ -132,11 +202,34 @@ def _merge_replacements(steps: Iterable[Step]) -> list[tuple[str, Step]]:
     return merged
 
 
-def plan_stack(stack: str, steps: Iterable[Step], *, production: bool) -> StackPlan:
-    plan = StackPlan(stack=stack, production=production)
+TopicChanges = Callable[[str, str, Sequence[str]], Sequence[str]]
+
+
+def plan_stack(
+    stack: str,
+    steps: Iterable[Step],
+    *,
+    production: bool,
+    refreshed: bool = False,
+    warnings: Sequence[str] = (),
+    violations: Sequence[PolicyViolation] = (),
+    topic_changes: TopicChanges | None = None,
+) -> StackPlan:
+    """The plan of one stack. `topic_changes(old, new, topics)` words what a new API version does to the
+    stack's topics (shopstream.versions.topic_notes), when the version changes."""
+    plan = StackPlan(
+        stack=stack,
+        production=production,
+        refreshed=refreshed,
+        warnings=list(warnings),
+        violations=list(violations),
+    )
+    versions: set[tuple[str, str]] = set()
     for action, step in _merge_replacements(steps):
         inputs = step.new_inputs or step.old_inputs
         changes = field_changes(step.old_inputs, step.new_inputs) if action in ("update", "replace") else ()
+        shown = attributes(step.new_inputs if action == "create" else step.old_inputs)
+        summary = shown if action in ("create", "delete") else ()
         if step.type == SUBSCRIPTION_TYPE:
             plan.subscriptions.append(
                 ResourceChange(
@@ -146,10 +239,20 @@ def plan_stack(stack: str, steps: Iterable[Step], *, production: bool) -> StackP
                     str(inputs.get("shop", "")),
                     str(inputs.get("topic", "")),
                     changes,
+                    summary,
                 )
             )
+            old_version, new_version = step.old_inputs.get("api_version"), step.new_inputs.get("api_version")
+            if isinstance(old_version, str) and isinstance(new_version, str) and old_version != new_version:
+                versions.add((old_version, new_version))
         elif step.type.startswith(PIPELINE_TYPE_PREFIX):
-            plan.pipeline.append(ResourceChange(action, step.name, step.type.split(":")[-1], changes=changes))
+            kind = step.type.split(":")[-1]
+            plan.pipeline.append(ResourceChange(action, step.name, kind, changes=changes, attributes=summary))
+    if versions:
+        old, new = sorted(versions)[0]
+        topics = sorted({c.topic for c in plan.subscriptions if c.action != "delete"})
+        notes = tuple(topic_changes(old, new, topics)) if topic_changes else ()
+        plan.api_version = ApiVersionChange(old, new, notes)
     plan.flags = flags_for(plan)
     return plan
 

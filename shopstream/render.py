@@ -1,4 +1,8 @@
-"""StackPlans as Markdown (a pull-request comment) and as JSON (for tools)."""
+"""StackPlans as Markdown (a pull-request comment, also what `up` prints) and as JSON (for tools).
+
+At the top, before any stack: policy violations, warnings (an endpoint that could not be reached),
+stacks whose preview failed, API version changes, then the flags of destructive plans.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from shopstream.plan import ACTIONS, DATAFLOW_KIND, FieldChange, ResourceChange, StackPlan
+from shopstream.plan import ACTIONS, DATAFLOW_KIND, ResourceChange, StackPlan
 
 _SYMBOL = {"create": "+", "update": "~", "replace": "+-", "delete": "-", "same": " "}
 _LONG = 60
@@ -24,12 +28,17 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def _changes(changes: Sequence[FieldChange]) -> str:
-    return "<br>".join(_cell(f"`{c.field}`: {_value(c.old)} → {_value(c.new)}") for c in changes)
+def _changes(change: ResourceChange) -> str:
+    """Old → new per changed field; for a create or delete, what will exist or go."""
+    if change.action in ("create", "delete"):
+        return "<br>".join(_cell(f"`{key}`: {_value(value)}") for key, value in change.attributes)
+    return "<br>".join(_cell(f"`{c.field}`: {_value(c.old)} → {_value(c.new)}") for c in change.changes)
 
 
 def summary_line(plan: StackPlan) -> str:
     counts = plan.counts
+    if plan.error is not None:
+        return f"**{plan.stack}**: the preview failed"
     if not plan.has_changes:
         return f"**{plan.stack}**: no changes"
     parts = ", ".join(f"{counts[action]} to {action}" for action in ACTIONS if counts[action])
@@ -61,24 +70,51 @@ def mermaid(plan: StackPlan) -> str:
 def _subscription_rows(changes: list[ResourceChange]) -> list[str]:
     rows = ["| topic | action | changes |", "|---|---|---|"]
     for change in sorted(changes, key=lambda c: (*ACTIONS, "same").index(c.action)):
-        rows.append(f"| `{change.topic}` | {change.action} | {_changes(change.changes)} |")
+        rows.append(f"| `{change.topic}` | {change.action} | {_changes(change)} |")
     return rows
 
 
+def _alert(kind: str, title: str, lines: Sequence[str]) -> list[str]:
+    return [f"> [!{kind}]", f"> **{title}**", *(f"> - {_cell(line)}" for line in lines), ""] if lines else []
+
+
+def header(plans: Sequence[StackPlan]) -> list[str]:
+    """The blocks a reviewer must see first (see the module docstring)."""
+    violations = [
+        f"{plan.stack}: `{v.policy}`" + (f" {v.resource}" if v.resource else "") + f": {v.message}"
+        for plan in plans
+        for v in plan.violations
+    ]
+    warnings = [f"{plan.stack}: {warning}" for plan in plans for warning in plan.warnings]
+    errors = [f"{plan.stack}: {plan.error}" for plan in plans if plan.error is not None]
+    versions = []
+    for plan in plans:
+        if plan.api_version is not None:
+            change = plan.api_version
+            versions.append(f"{plan.stack}: Shopify API version {change.old} → {change.new}")
+            versions += [f"{plan.stack}: {note}" for note in change.topic_notes]
+    return [
+        *_alert("CAUTION", "Policy violations: `shopstream up` will refuse this plan", violations),
+        *_alert("CAUTION", "Preview failed", errors),
+        *_alert("WARNING", "Warnings", warnings),
+        *_alert("IMPORTANT", "API version change", versions),
+        *_alert("WARNING", "Destructive changes", [flag for plan in plans for flag in plan.flags]),
+    ]
+
+
 def markdown(plans: Sequence[StackPlan]) -> str:
-    out = ["## shopstream preview", ""]
-    flags = [flag for plan in plans for flag in plan.flags]
-    if flags:
-        out += ["> [!WARNING]", *(f"> - {_cell(flag)}" for flag in flags), ""]
+    out = ["## shopstream preview", "", *header(plans)]
     for plan in plans:
         out += [f"### {plan.stack}", "", summary_line(plan), ""]
+        if plan.error is not None:
+            continue
         changed = [c for c in plan.subscriptions if c.action != "same"]
         for shop in sorted({c.shop for c in changed}):
             out += [f"#### {shop}", "", *_subscription_rows([c for c in changed if c.shop == shop]), ""]
         pipeline = [c for c in plan.pipeline if c.action != "same"]
         if pipeline:
             out += ["#### AEP pipeline", "", "| part | name | action | changes |", "|---|---|---|---|"]
-            out += [f"| {c.kind} | `{c.name}` | {c.action} | {_changes(c.changes)} |" for c in pipeline]
+            out += [f"| {c.kind} | `{c.name}` | {c.action} | {_changes(c)} |" for c in pipeline]
             out.append("")
         if plan.has_changes:
             out += ["```mermaid", mermaid(plan), "```", ""]
@@ -92,6 +128,7 @@ def _change_json(change: ResourceChange) -> dict[str, Any]:
         "action": change.action,
         **({"shop": change.shop, "topic": change.topic} if change.shop else {}),
         "changes": [{"field": c.field, "old": c.old, "new": c.new} for c in change.changes],
+        "attributes": dict(change.attributes),
     }
 
 
@@ -102,6 +139,22 @@ def as_json(plans: Sequence[StackPlan]) -> dict[str, Any]:
             {
                 "stack": plan.stack,
                 "production": plan.production,
+                "refreshed": plan.refreshed,
+                "error": plan.error,
+                "warnings": plan.warnings,
+                "violations": [
+                    {"policy": v.policy, "resource": v.resource, "message": v.message}
+                    for v in plan.violations
+                ],
+                "api_version": (
+                    {
+                        "old": plan.api_version.old,
+                        "new": plan.api_version.new,
+                        "topic_notes": list(plan.api_version.topic_notes),
+                    }
+                    if plan.api_version
+                    else None
+                ),
                 "summary": plan.counts,
                 "subscriptions": [_change_json(c) for c in plan.subscriptions if c.action != "same"],
                 "pipeline": [_change_json(c) for c in plan.pipeline if c.action != "same"],
