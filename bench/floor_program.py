@@ -1,0 +1,30 @@
+"""The floor project's Pulumi program (copied as `__main__.py`): the same stack file, the same resource
+names and inputs as the real program (`program/build.py`), through `bench.floor_provider`."""
+
+from pathlib import Path
+
+import pulumi
+
+from bench.floor_provider import FloorSubscription
+from program.build import subscription_name
+from stackfile.load import load_stack_file, stack_file_path
+
+spec = load_stack_file(stack_file_path(Path(__file__).resolve().parent, pulumi.get_stack()))
+shops: dict[str, dict[str, pulumi.Output[str]]] = {}
+for shop in spec.shops:
+    shops[shop.name] = {}
+    for wanted in shop.topics:
+        assert wanted.address is not None  # the benchmark's stack files set one address for all
+        resource = FloorSubscription(
+            subscription_name(shop.name, wanted.topic),
+            shop=shop.name,
+            topic=wanted.topic,
+            address=wanted.address,
+            format=wanted.format,
+            fields=list(wanted.fields),
+            metafield_namespaces=list(wanted.metafield_namespaces),
+            api_version=spec.api_version,
+            endpoint=spec.shop_base_url(shop.name),
+        )
+        shops[shop.name][wanted.topic] = resource.webhook_id
+pulumi.export("shops", shops)
