@@ -26,6 +26,7 @@ from flask.typing import ResponseReturnValue
 from emulator import webhook_rest
 from emulator.context import current
 from emulator.errors import UNAUTHORIZED_BODY, ApiError, not_found
+from emulator.fault_model import FAULT_ENVIRON_KEY
 from emulator.oauth import GRANT_PATHS
 from emulator.routing import SHOP_ENVIRON_KEY
 from emulator.state import Shop, Token
@@ -124,6 +125,7 @@ def decorate(response: Response) -> Response:
                 status=response.status_code,
                 app=g.get("app"),
                 token_id=g.get("token_id"),
+                fault=request.environ.get(FAULT_ENVIRON_KEY),
             )
     return response
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from emulator import admin_api, control, deliveries, oauth
+from emulator import admin_api, control, deliveries, faults, oauth
 from emulator.aep import app as aep_app
 from emulator.context import EXTENSION_KEY, Emulator
 from emulator.delivery_model import DeliverySettings
 from emulator.errors import NOT_FOUND_BODY, ApiError, ControlError
+from emulator.fault_model import FaultConfig
 from emulator.jsonio import control_error_response, error_response, use_ordered_json
 from emulator.request_log import RequestLog
 from emulator.routing import ShopRouting
@@ -18,13 +19,17 @@ from emulator.throttle import Throttle
 
 
 def create_app(
-    store: Store, default_rate_limit: RateLimit, delivery_settings: DeliverySettings | None = None
+    store: Store,
+    default_rate_limit: RateLimit,
+    delivery_settings: DeliverySettings | None = None,
+    fault_config: FaultConfig | None = None,
 ) -> Flask:
     app = Flask("emulator")
     use_ordered_json(app)
-    app.extensions[EXTENSION_KEY] = Emulator(
+    emulator = Emulator(
         store=store, throttle=Throttle(default_rate_limit, store.clock), requests=RequestLog()
     )
+    app.extensions[EXTENSION_KEY] = emulator
     # Webhook delivery worker (emulator.deliveries); its threads start with the first event.
     deliveries.install(app, store, delivery_settings)
     app.register_blueprint(admin_api.bp)
@@ -36,6 +41,8 @@ def create_app(
     app.wsgi_app = ShopRouting(app.wsgi_app)  # type: ignore[method-assign]
     # The AEP emulator: its own Flask app on its own paths, its state in the same store and file.
     app.wsgi_app = aep_app.mount(app.wsgi_app, store)  # type: ignore[method-assign]
+    # Fault injection (off unless configured), outermost so that it sees every path.
+    faults.install(app, emulator, fault_config)
     return app
 
 

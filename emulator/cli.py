@@ -1,6 +1,7 @@
 """Command line: ``python -m emulator serve --host 127.0.0.1 --port 8787 [--state-file PATH]
 [--bucket-size 40 --leak-rate 2] [--seed FILE] [--delivery-retry-schedule 60,120,...]
-[--delivery-time-scale 1] [--delivery-connect-timeout 1 --delivery-timeout 5] [--delivery-allow-remote]``."""
+[--delivery-time-scale 1] [--delivery-connect-timeout 1 --delivery-timeout 5] [--delivery-allow-remote]
+[--faults FILE.json]``. It stops cleanly (state saved, exit 0) on SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -9,10 +10,17 @@ from typing import Any
 
 import click
 
-from emulator import deliveries
 from emulator.delivery_model import DeliverySettings, SettingsError
+from emulator.fault_model import FaultConfigError
+from emulator.faults import load_config_file
 from emulator.seed import SeedError
-from emulator.server import DEFAULT_HOST, DEFAULT_PORT, build_app, make_emulator_server
+from emulator.server import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    build_app,
+    make_emulator_server,
+    serve_until_signalled,
+)
 from emulator.state import StateFileError
 from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
 
@@ -86,6 +94,13 @@ def main() -> None:
     is_flag=True,
     help="Deliver webhooks to non-loopback addresses too (default: loopback only).",
 )
+@click.option(
+    "--faults",
+    "faults_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Inject faults from the start: a JSON file {seed, rules} (see emulator/faults.py); "
+    "/_control/reset comes back to it.",
+)
 def serve(
     host: str,
     port: int,
@@ -98,6 +113,7 @@ def serve(
     delivery_connect_timeout: float,
     delivery_timeout: float,
     delivery_allow_remote: bool,
+    faults_file: Path | None,
 ) -> None:
     """Serve the Admin API at /shops/{shop}/admin/... and the control surface at /_control."""
     changes: dict[str, Any] = {
@@ -113,12 +129,17 @@ def serve(
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     try:
+        faults = load_config_file(faults_file) if faults_file is not None else None
+    except FaultConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
         app = build_app(
             state_file=state_file,
             bucket_size=bucket_size,
             leak_rate=leak_rate,
             seed=seed,
             delivery_settings=delivery_settings,
+            faults=faults,
         )
     except (StateFileError, SeedError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -131,10 +152,4 @@ def serve(
         f"Shopify Admin API emulator on {url}  (shops: {url}/shops/{{shop}}, control: {url}/_control)",
         err=True,
     )
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
-        deliveries.stop(app)
+    serve_until_signalled(server, app)

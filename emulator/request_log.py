@@ -1,8 +1,8 @@
 """Per-shop log of the Admin API requests the emulator received (read through the control surface).
 
-Entries record method, path, query, status, time and which token id / app made the call, never a token
-value: the token travels in a header that is not logged, and query values that look secret are redacted.
-Kept in memory only (bounded), so it does not survive a restart.
+Entries record method, path, query, status, time, which token id / app made the call and any injected
+fault (``emulator.faults``), never a token value: the token travels in a header that is not logged, and
+query values that look secret are redacted. Kept in memory only (bounded), so it does not survive a restart.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ class LoggedRequest:
     status: int
     app: str | None
     token_id: str | None
+    fault: str | None = None  # an injected fault (emulator.faults), e.g. "ambiguous_503"
 
 
 def redact_query(query: str) -> str:
@@ -61,10 +62,13 @@ class RequestLog:
         status: int,
         app: str | None,
         token_id: str | None,
+        fault: str | None = None,
     ) -> None:
         self._seq += 1
         moment = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        entry = LoggedRequest(self._seq, moment, method, path, redact_query(query), status, app, token_id)
+        entry = LoggedRequest(
+            self._seq, moment, method, path, redact_query(query), status, app, token_id, fault
+        )
         self._entries.setdefault(shop, deque(maxlen=self._max)).append(entry)
 
     def entries(self, shop: str, since: int = 0) -> list[dict[str, Any]]:

@@ -1,21 +1,33 @@
-"""Running the emulator: a werkzeug threaded HTTP server, in the foreground (CLI) or in a thread (tests)."""
+"""Running the emulator: a werkzeug threaded HTTP server, in the foreground (CLI) or in a thread (tests).
+
+The request handler turns ``emulator.faults.DropConnection`` into a TCP reset. In the foreground the server
+stops on SIGINT and SIGTERM through handlers of its own, installed even when the process inherited SIGINT
+ignored (a background job of a non-interactive shell), so it never depends on ``KeyboardInterrupt``.
+"""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import struct
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
+from types import FrameType, TracebackType
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from emulator import deliveries
 from emulator.app import create_app
+from emulator.context import EXTENSION_KEY, Emulator
 from emulator.control_client import ControlClient
 from emulator.delivery_model import DeliverySettings
+from emulator.fault_model import FaultConfig
+from emulator.faults import DropConnection
 from emulator.seed import apply_seed
 from emulator.state import RateLimit, Store
 from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
@@ -24,7 +36,19 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8787
 
 
-class _QuietHandler(WSGIRequestHandler):
+class _Handler(WSGIRequestHandler):
+    """werkzeug's handler, plus the abrupt close that fault injection asks for."""
+
+    def connection_dropped(self, error: BaseException, environ: object = None) -> None:
+        if isinstance(error, DropConnection):
+            # SO_LINGER 0: closing sends RST instead of FIN, so the client sees "connection reset".
+            # The descriptor closes once werkzeug's reader and writer are closed, right after this.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+
+
+class _QuietHandler(_Handler):
     """No per-request access log lines (tests read the control request log instead)."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
@@ -39,6 +63,7 @@ def build_app(
     seed: Path | None = None,
     clock: Callable[[], float] | None = None,
     delivery_settings: DeliverySettings | None = None,
+    faults: FaultConfig | None = None,
 ) -> Flask:
     """The Flask app over a store loaded from ``state_file`` (if it exists) and then ``seed``.
     Raises StateFileError / SeedError for unusable files."""
@@ -46,7 +71,7 @@ def build_app(
     if seed is not None:
         apply_seed(store, seed)
     return create_app(
-        store, RateLimit(bucket_size=bucket_size, leak_rate=float(leak_rate)), delivery_settings
+        store, RateLimit(bucket_size=bucket_size, leak_rate=float(leak_rate)), delivery_settings, faults
     )
 
 
@@ -66,7 +91,7 @@ def make_emulator_server(app: Flask, host: str, port: int, *, quiet: bool = Fals
             port,
             app,
             threaded=True,
-            request_handler=_QuietHandler if quiet else None,
+            request_handler=_QuietHandler if quiet else _Handler,
             fd=listener.fileno(),
         )
     finally:
@@ -117,11 +142,14 @@ def start_in_thread(
     clock: Callable[[], float] | None = None,
     quiet: bool = True,
     delivery_settings: DeliverySettings | None = None,
+    faults: FaultConfig | None = None,
 ) -> RunningEmulator:
     """Start an emulator on ``host:port`` (0 = a free port) in a daemon thread; ready when this returns.
 
     ``clock`` (Unix seconds) drives timestamps and the leaky buckets, so tests can move time by hand.
     ``delivery_settings``: webhook delivery retry schedule and timeouts (also settable at runtime).
+    ``faults``: fault injection from the start (``emulator.fault_model.parse_config`` of the JSON form;
+    also settable at runtime through ``/_control/faults``).
     """
     app = build_app(
         state_file=state_file,
@@ -130,6 +158,7 @@ def start_in_thread(
         seed=seed,
         clock=clock,
         delivery_settings=delivery_settings,
+        faults=faults,
     )
     server = make_emulator_server(app, host, port, quiet=quiet)
     # A short poll interval makes stop() quick (shutdown waits for the serve loop to notice).
@@ -144,3 +173,28 @@ def start_in_thread(
     return RunningEmulator(
         base_url=f"http://{url_host}:{server.port}", port=server.port, app=app, _server=server, _thread=thread
     )
+
+
+def serve_until_signalled(server: BaseWSGIServer, app: Flask) -> None:
+    """Serve in the foreground until SIGINT or SIGTERM, then stop the server, stop the delivery worker and
+    save the state. A second signal during that ends the process at once."""
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stopping.is_set():
+            os._exit(128 + signum)
+        stopping.set()
+        # shutdown() waits for serve_forever() to return, which runs in this (the main) thread.
+        threading.Thread(target=server.shutdown, name="emulator-shutdown", daemon=True).start()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        server.serve_forever(poll_interval=0.1)
+    finally:
+        server.server_close()
+        deliveries.stop(app)
+        emulator: Emulator = app.extensions[EXTENSION_KEY]
+        emulator.store.save()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sys.stderr.flush()
