@@ -9,6 +9,7 @@ Server
   POST   /_control/reset                           -> 200 {} ; forgets every shop, bucket and request log
                                                       (subscription ids keep counting, never reused)
                                                       and all AEP emulator state (emulator.aep.control)
+  Fault injection (5xx, 429 storms, latency, connection resets): /_control/faults, see emulator.faults
 
 Shops  (shop JSON: {name, domain, timezone, rate_limit: {bucket_size, leak_rate, default},
         apps: [{name, webhook_api_version}], admin_base_url})
