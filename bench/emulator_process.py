@@ -37,12 +37,14 @@ class EmulatorProcess:
         leak_rate: float = DEFAULT_LEAK_RATE,
         state_file: Path | None = None,
         extra_args: tuple[str, ...] = (),
+        source_env: dict[str, str] | None = None,
     ) -> None:
         self.workdir = workdir
         self.bucket_size = bucket_size
         self.leak_rate = leak_rate
         self.state_file = state_file
         self.extra_args = extra_args
+        self.env = {**os.environ, **(source_env or {})}
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.starts = 0
@@ -67,6 +69,7 @@ class EmulatorProcess:
         with log.open("wb") as out:
             self.process = subprocess.Popen(
                 command,
+                env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -114,7 +117,7 @@ class EmulatorProcess:
     def serve_help(self) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "emulator", "serve", "--help"], capture_output=True, text=True, timeout=60,
-            check=False,
+            check=False, env=self.env,
         )  # fmt: skip
         return done.stdout
 

@@ -1,12 +1,12 @@
-"""The floor project's Pulumi program (copied as `__main__.py`): the same stack file, the same resource
-names and inputs as the real program (`program/build.py`), through `bench.floor_provider`."""
+"""The floor project's Pulumi program (copied as `__main__.py`): the same stack file, resource names
+(`shop/topic`, as `program/build.py` names them) and inputs as the real program, through
+`bench.floor_provider`. It imports nothing of the real providers, so it measures Pulumi alone."""
 
 from pathlib import Path
 
 import pulumi
 
 from bench.floor_provider import FloorSubscription
-from program.build import subscription_name
 from stackfile.load import load_stack_file, stack_file_path
 
 spec = load_stack_file(stack_file_path(Path(__file__).resolve().parent, pulumi.get_stack()))
@@ -16,7 +16,7 @@ for shop in spec.shops:
     for wanted in shop.topics:
         assert wanted.address is not None  # the benchmark's stack files set one address for all
         resource = FloorSubscription(
-            subscription_name(shop.name, wanted.topic),
+            f"{shop.name}/{wanted.topic}",
             shop=shop.name,
             topic=wanted.topic,
             address=wanted.address,

@@ -1,8 +1,9 @@
 """A throwaway Pulumi project with its own file backend, passphrase and Pulumi home, whose commands are
 timed, bounded by a timeout and sampled for peak RSS.
 
-The real project copies the repository's `__main__.py`; the floor project copies `bench/floor_program.py`.
-Both use the repository's `.venv` and the same environment (`shopstream.toolchain.pulumi_environment`).
+The real project copies the measured source's `__main__.py`, the floor project `bench/floor_program.py`
+(see bench.source). Both use the repository's `.venv` and the same environment
+(`shopstream.toolchain.pulumi_environment`, plus the source's PYTHONPATH).
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ import yaml
 from bench.process_tree import PeakSampler
 from shopstream.toolchain import PULUMI, REPO, pulumi_environment, require_toolchain
 
-REAL_PROGRAM = REPO / "__main__.py"
-FLOOR_PROGRAM = REPO / "bench" / "floor_program.py"
 KILL_GRACE_SECONDS = 10.0
 
 

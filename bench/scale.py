@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.scale [--sizes 20,200,1000] [--api rest|graphql] [--out bench/results]
                                     [--repeat 1] [--budget-minutes 60] [--workdir DIR] [--keep]
+                                    [--source HEAD|DIR]
 
 For each N (40 topics per shop: 20 -> 1 shop, 200 -> 5, 1000 -> 25; real topics of 2026-10 that need the
 token's read_orders/read_products/read_customers scopes) it starts the emulator as a separate process on
@@ -27,6 +28,8 @@ per operation against N in OUT/scale.png, raw figures in OUT/scale.json (merged 
 be run separately). `--api graphql` needs the stack file's `shopify.api` key and the emulator's GraphQL
 limit options; without them it stops with a message. Every pulumi command has a timeout (180 s + 2 s per
 subscription); the create reruns stop after 10 runs or the budget; traffic goes to 127.0.0.1 only.
+`--source HEAD` measures the last commit (unpacked with `git archive`) rather than the working tree, which
+others may be editing during a long run (see bench.source).
 """
 
 from __future__ import annotations
@@ -45,8 +48,9 @@ from pathlib import Path
 from bench import metrics, scale_report, scale_results
 from bench.emulator_process import EmulatorProcess
 from bench.metrics import Traffic
-from bench.project import FLOOR_PROGRAM, REAL_PROGRAM, BenchProject, CommandFailed, Run
+from bench.project import BenchProject, CommandFailed, Run
 from bench.scale_results import OperationResult, SizeResult
+from bench.source import Source, resolve
 from bench.world import ShopifyBenchWorld, layout
 from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
 from shopstream.toolchain import REPO
@@ -83,9 +87,9 @@ def error_line(output: str) -> str:
     return (errors or lines or [""])[-1][:300]
 
 
-def graphql_setup(emulator_help: str) -> tuple[dict[str, str], tuple[str, ...]]:
+def graphql_setup(source_root: Path, emulator_help: str) -> tuple[dict[str, str], tuple[str, ...]]:
     """The stack-file keys and emulator arguments of a GraphQL run; SystemExit when this build lacks them."""
-    schema = json.loads((REPO / "stackfile" / "stackfile.schema.json").read_text())
+    schema = json.loads((source_root / "stackfile" / "stackfile.schema.json").read_text())
     if "api" not in schema["properties"]["shopify"].get("properties", {}):
         raise SystemExit(
             "bench.scale --api graphql: this build's stack file has no `shopify.api` key (see "
@@ -101,19 +105,28 @@ class SizeRun:
     """One N: the emulator, the world, the two projects, the alternating measurements."""
 
     def __init__(
-        self, n: int, api: str, workdir: Path, repeat: int, budget_seconds: float, log: Callable[[str], None]
-    ):
-        self.n, self.api, self.repeat, self.log = n, api, repeat, log
+        self,
+        n: int,
+        api: str,
+        workdir: Path,
+        source: Source,
+        repeat: int,
+        budget_seconds: float,
+        log: Callable[[str], None],
+    ) -> None:
+        self.n, self.api, self.source, self.repeat, self.log = n, api, source, repeat, log
         self.deadline = time.monotonic() + budget_seconds
         self.workdir = workdir
         self.timeout = command_timeout(n)
         self.shops = layout(n)
-        self.notes: list[str] = []
+        self.notes: list[str] = [f"measured {source.label}"]
         stack_keys: dict[str, str] = {}
         emulator_args: tuple[str, ...] = ()
-        self.emulator = EmulatorProcess(workdir / "emulator", extra_args=emulator_args)
+        self.emulator = EmulatorProcess(
+            workdir / "emulator", extra_args=emulator_args, source_env=source.env()
+        )
         if api == "graphql":
-            stack_keys, emulator_args = graphql_setup(self.emulator.serve_help())
+            stack_keys, emulator_args = graphql_setup(source.root, self.emulator.serve_help())
             self.emulator.extra_args = emulator_args
             if not emulator_args:
                 self.notes.append(
@@ -127,8 +140,9 @@ class SizeRun:
         with self.emulator:
             world = ShopifyBenchWorld(self.emulator.control, self.emulator.base_url, self.shops).create()
             desired = world.stack_file(**self.stack_keys)
-            real = BenchProject(self.workdir / "real", REAL_PROGRAM)
-            floor = BenchProject(self.workdir / "floor", FLOOR_PROGRAM)
+            env = self.source.env()
+            real = BenchProject(self.workdir / "real", self.source.real_program, extra_env=env)
+            floor = BenchProject(self.workdir / "floor", self.source.floor_program, extra_env=env)
             for project in (floor, real):
                 project.init(world.tokens)
                 project.write_stack_file(desired)
@@ -273,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--budget-minutes", type=float, default=60.0, help="per size; stops create reruns")
     parser.add_argument("--workdir", type=Path, help="where the projects go (default: a temporary folder)")
     parser.add_argument("--keep", action="store_true", help="keep the projects and logs")
+    parser.add_argument(
+        "--source",
+        help="the code to measure: a git revision (e.g. HEAD) or a folder; default the working tree",
+    )
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -280,9 +298,10 @@ def main(argv: list[str] | None = None) -> int:
     json_path = args.out / "scale.json"
     results = scale_results.load(json_path)
     try:
+        source = resolve(args.source, workdir)
         for n in args.sizes:
             size = SizeRun(
-                n, args.api, workdir / f"{args.api}-{n}", args.repeat, args.budget_minutes * 60, _log
+                n, args.api, workdir / f"{args.api}-{n}", source, args.repeat, args.budget_minutes * 60, _log
             )
             result = size.run()
             results[scale_results.key(result)] = result
