@@ -34,6 +34,19 @@ ensure_debian_packages() {
   fi
 }
 
+# --- PostgreSQL server binaries (tests/backend_postgres/) ------------------------------------------------
+ensure_postgresql() {
+  # The team-backend tests start a throwaway server from Debian's binaries as Pulumi's postgres:// backend.
+  # No system cluster: the tests run their own on a free loopback port, so none is created on 5432.
+  compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null && return
+  command -v apt-get >/dev/null || die "missing PostgreSQL (/usr/lib/postgresql/*/bin/initdb) and no apt-get to install it; install Debian's postgresql and rerun."
+  say "installing Debian's postgresql (server binaries for the PostgreSQL backend tests; no cluster is created)"
+  mkdir -p /etc/postgresql-common/createcluster.d
+  echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.d/shopstream-no-main-cluster.conf
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+}
+# --- end PostgreSQL ---------------------------------------------------------------------------------------
+
 ensure_venv() {
   [[ -x "$venv/bin/python" ]] || { say "creating $venv"; python3 -m venv "$venv"; }
   local stamp="$venv/.shopstream-requirements.sha256" want
@@ -139,6 +152,7 @@ EOF
 }
 
 ensure_debian_packages
+ensure_postgresql
 ensure_venv
 ensure_pulumi
 ensure_actionlint
