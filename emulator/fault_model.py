@@ -17,8 +17,9 @@ and the first that matches decides (one rule per request). A rule:
 
 Every kind is optional. ``error``, ``throttle``, ``reset_before``, ``reset_after`` and ``ambiguous`` exclude
 one another (their rates add up to at most 1 and one draw picks at most one); ``latency`` is drawn on its own
-and can come with any of them. ``limit`` caps how many times the rule injects that kind (then it stops);
-``throttle`` answers 429 to the chosen request and the next ``burst - 1`` matching requests of the same shop.
+and can come with any of them. ``limit`` caps how many times the rule injects that kind (a storm counts
+once), then it stops. ``throttle`` answers 429 to the chosen request and the next ``burst - 1`` matching
+requests of the same shop. ``rate`` is required except for latency (default 1).
 
 Determinism: the n-th request matching rule r for shop s draws ``sha256(seed, r, s, n, purpose)``, so for a
 given seed the same sequence of requests gets the same faults, whatever other shops do meanwhile.
@@ -149,7 +150,8 @@ def decide(
         return spec.limit is None or injected.get(kind, 0) < spec.limit
 
     throttle = rule.faults.get("throttle")
-    if stream.storm_left > 0 and throttle is not None:
+    continued_storm = stream.storm_left > 0 and throttle is not None
+    if continued_storm and throttle is not None:
         stream.storm_left -= 1
         decision = replace(decision, kind="throttle", status=429, retry_after=throttle.retry_after)
     else:
@@ -174,7 +176,8 @@ def decide(
     ):
         decision = replace(decision, latency=latency.seconds, latency_phase=latency.phase)
     for kind in decision.kinds:
-        injected[kind] = injected.get(kind, 0) + 1
+        if not (kind == "throttle" and continued_storm):  # a storm counts once
+            injected[kind] = injected.get(kind, 0) + 1
     return decision
 
 

@@ -8,6 +8,7 @@ import signal
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -201,3 +202,58 @@ def test_cli_port_in_use(emulator):
     assert process.returncode == 1
     assert f"cannot listen on 127.0.0.1:{emulator.port}" in process.stderr
     assert "Traceback" not in process.stderr
+
+
+def _serve_with_sigint_ignored(*args: str) -> subprocess.Popen[str]:
+    """As a background job of a non-interactive shell starts it: SIGINT inherited as ignored."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+
+
+def _banner_url(process: subprocess.Popen[str]) -> str:
+    assert process.stderr is not None
+    banner = process.stderr.readline()
+    assert banner.startswith("Shopify Admin API emulator on http://127.0.0.1:"), banner
+    return banner.split()[5]
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_cli_serve_stops_on_signal_even_when_started_with_sigint_ignored(tmp_path, stop_signal):
+    state = tmp_path / "state.json"
+    process = _serve_with_sigint_ignored("--state-file", str(state))
+    held: subprocess.Popen[bytes] | None = None
+    try:
+        base_url = _banner_url(process)
+        requests.post(f"{base_url}/_control/shops", json={"name": "kept"}, timeout=10).raise_for_status()
+        # A request held inside the server (30 s of injected latency) must not delay the stop.
+        requests.put(
+            f"{base_url}/_control/faults",
+            json={"rules": [{"shop": "kept", "latency": {"seconds": 30}}]},
+            timeout=10,
+        ).raise_for_status()
+        held = subprocess.Popen(
+            [sys.executable, "-c", f"import requests; requests.get('{base_url}/shops/kept/admin/shop.json')"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while not requests.get(f"{base_url}/_control/faults/log", timeout=10).json()["faults"]:
+            assert time.monotonic() < deadline, "the held request never reached the server"
+            time.sleep(0.1)
+        process.send_signal(stop_signal)
+        _, stderr = process.communicate(timeout=15)  # well within: the stop itself takes ~0.1 s
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        if held is not None:
+            held.kill()
+            held.wait()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "kept" in json.loads(state.read_text())["shops"]  # the state was saved
