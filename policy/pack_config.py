@@ -18,6 +18,7 @@ PACK_DIR = Path(__file__).resolve().parent
 HTTPS_ADDRESS = "webhook-address-https"
 PRODUCTION_ADDRESS = "production-webhook-address"
 TOPIC_SCOPE = "topic-scope-granted"
+POLICY_NAMES = (HTTPS_ADDRESS, PRODUCTION_ADDRESS, TOPIC_SCOPE)
 
 PRODUCTION_ADDRESS_SCHEMA: dict[str, dict[str, Any]] = {
     "production": {
@@ -39,11 +40,14 @@ def config_for(
     non_production_inlet_hosts: Iterable[str] | None = None,
     *,
     check_scopes: bool = True,
+    advisory: bool = False,
 ) -> dict[str, Any]:
     """The JSON for `--policy-pack-config` of a stack.
 
     `check_scopes=False` disables the scope rule, for when the local topic->scope table is wrong for a
     topic: SHOPSTREAM_SKIP_SCOPE_CHECK=1 skips only the provider's preflight, not this rule.
+    `advisory=True` reports every violation without failing the run: `shopstream preview` uses it to show
+    the whole plan with the violations at the top (`up` keeps the pack mandatory).
     """
     hosts = (
         DEFAULT_NON_PRODUCTION_INLET_HOSTS
@@ -53,6 +57,9 @@ def config_for(
     config: dict[str, Any] = {
         PRODUCTION_ADDRESS: {"production": production, "nonProductionInletHosts": list(hosts)}
     }
+    if advisory:
+        for name in POLICY_NAMES:
+            config.setdefault(name, {})["enforcementLevel"] = "advisory"
     if not check_scopes:
         config[TOPIC_SCOPE] = {"enforcementLevel": "disabled"}
     return config

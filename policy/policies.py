@@ -19,6 +19,7 @@ from pulumi_policy import (
 
 from policy import addresses, pack_config, scopes
 from shopstream.plan import SUBSCRIPTION_TYPE as WEBHOOK_SUBSCRIPTION_TYPE
+from shopstream.plan import is_unknown
 
 Rule = Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]
 
@@ -36,15 +37,22 @@ def _webhook_rule(rule: Rule) -> Callable[[ResourceValidationArgs, ReportViolati
     return validate
 
 
-def _https(props: Mapping[str, Any], _config: Mapping[str, Any]) -> str | None:
+def _known_address(props: Mapping[str, Any]) -> str | None:
+    """The address, unless it is not known yet (a preview of a new inlet): then there is nothing to judge,
+    and the pack judges the real value when `up` registers the resource again."""
     address = props.get("address")
-    return addresses.https_problem(address) if isinstance(address, str) else None
+    return address if isinstance(address, str) and not is_unknown(address) else None
+
+
+def _https(props: Mapping[str, Any], _config: Mapping[str, Any]) -> str | None:
+    address = _known_address(props)
+    return addresses.https_problem(address) if address is not None else None
 
 
 def _production(props: Mapping[str, Any], config: Mapping[str, Any]) -> str | None:
     production, hosts = pack_config.production_settings(config)
-    address = props.get("address")
-    if not production or not isinstance(address, str):
+    address = _known_address(props)
+    if not production or address is None:
         return None
     return addresses.production_problem(address, hosts)
 

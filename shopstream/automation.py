@@ -1,20 +1,38 @@
-"""The thin transport to Pulumi: Automation API stacks on the project's own CLI, and their steps."""
+"""The thin transport to Pulumi: Automation API stacks on the project's own CLI, and what their engine
+events say (steps, warning and error diagnostics, policy violations), with progress lines as they come.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pulumi import automation as auto
 
-from shopstream.plan import Step
+from shopstream.plan import PolicyViolation, Step
 from shopstream.toolchain import VENV_BIN, require_toolchain, toolchain_environment
+
+Progress = Callable[[str], None]
 
 
 class StackError(Exception):
     """A Pulumi command failed; the message is the CLI's own error, trimmed to what a user needs."""
+
+    def __init__(self, message: str, problems: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)  # the run's warning and error diagnostics
+
+
+def missing_stack_message(stack: str) -> str:
+    return (
+        f"no Pulumi stack named '{stack}' exists in the current backend; create it with "
+        f"`pulumi stack init {stack}` (it writes stacks/Pulumi.{stack}.yaml), store its secrets "
+        '(see the README, "Pointing a stack at a real shop"), then run this again'
+    )
 
 
 def open_stack(project_dir: Path, stack: str) -> auto.Stack:
@@ -30,6 +48,8 @@ def open_stack(project_dir: Path, stack: str) -> auto.Stack:
     )
     try:
         return auto.select_stack(stack_name=stack, work_dir=str(project_dir), opts=options)
+    except auto.StackNotFoundError:
+        raise StackError(missing_stack_message(stack)) from None
     except auto.CommandError as error:
         raise StackError(command_error_message(error)) from None
 
@@ -41,22 +61,46 @@ def command_error_message(error: auto.CommandError) -> str:
     return " ".join(dict.fromkeys(errors)) or text.strip().splitlines()[-1]
 
 
-class _StepCollector:
-    """Collects steps from engine events: planned steps (pre events) for a preview, or the outcome of
-    each read (outputs events) for a refresh, where the pre events only say "refresh"."""
+def _op(meta: Any) -> str:
+    return str(meta.op.value if hasattr(meta.op, "value") else meta.op)
 
-    def __init__(self, outcome: bool) -> None:
-        self.outcome = outcome
-        self.steps: list[Step] = []
+
+def _name(urn: str | None) -> str:
+    return (urn or "").split("::")[-1]
+
+
+@dataclass
+class EventCollector:
+    """Collects, from engine events: planned steps (pre events) for a preview, or the outcome of each read
+    (outputs events) for a refresh, where the pre events only say "refresh"; warning and error diagnostics;
+    policy violations. Each resource step is also a progress line."""
+
+    outcome: bool = False
+    progress: Progress | None = None
+    steps: list[Step] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    violations: list[PolicyViolation] = field(default_factory=list)
 
     def __call__(self, event: auto.EngineEvent) -> None:
-        source = event.res_outputs_event if self.outcome else event.resource_pre_event
+        if event.diagnostic_event is not None:
+            self._diagnostic(event.diagnostic_event)
+        if event.policy_event is not None:
+            policy = event.policy_event
+            # The engine sends the policy's description, then the violation's own message, on its last line.
+            lines = [line for line in policy.message.splitlines() if line.strip()] or [""]
+            self.violations.append(
+                PolicyViolation(policy.policy_name, _name(policy.resource_urn), _one_line(lines[-1]))
+            )
+        pre = event.resource_pre_event
+        if pre is not None and self.progress and pre.metadata.type.startswith("pulumi-python:dynamic/"):
+            self.progress(f"{_op(pre.metadata)} {_name(pre.metadata.urn)}")
+        source = event.res_outputs_event if self.outcome else pre
         if source is None:
             return
         meta = source.metadata
         self.steps.append(
             Step(
-                op=str(meta.op.value if hasattr(meta.op, "value") else meta.op),
+                op=_op(meta),
                 urn=meta.urn,
                 type=meta.type,
                 old_inputs=dict(meta.old.inputs or {}) if meta.old else {},
@@ -64,20 +108,63 @@ class _StepCollector:
             )
         )
 
+    def _diagnostic(self, diagnostic: auto.DiagnosticEvent) -> None:
+        if diagnostic.severity not in ("warning", "error"):
+            return
+        message = _one_line(diagnostic.message)
+        if message and message not in self.problems:
+            self.problems.append(message)
 
-def _collect(run: Callable[..., Any], *, outcome: bool = False, **kwargs: Any) -> list[Step]:
-    collector = _StepCollector(outcome)
+
+def _one_line(message: str) -> str:
+    text = " ".join(message.split())
+    return text.removeprefix("error: ").removeprefix("warning: ")
+
+
+def _run(
+    run: Callable[..., Any], collector: EventCollector, progress: Progress | None, what: str, **kwargs: Any
+) -> EventCollector:
+    started = time.monotonic()
+    if progress:
+        progress(f"{what} ...")
     try:
         run(on_event=collector, color="never", **kwargs)
     except auto.CommandError as error:
-        raise StackError(command_error_message(error)) from None
-    return collector.steps
+        if progress:
+            progress(f"{what} failed after {time.monotonic() - started:.0f}s")
+        raise StackError(command_error_message(error), collector.problems) from None
+    if progress:
+        progress(f"{what} done in {time.monotonic() - started:.0f}s")
+    return collector
+
+
+def preview(
+    stack: auto.Stack,
+    *,
+    refresh: bool = False,
+    policy_packs: Sequence[str] = (),
+    policy_pack_configs: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> EventCollector:
+    """A preview (after a refresh of what Shopify and AEP have, when `refresh`) and what it said."""
+    what = "refresh and preview" if refresh else "preview"
+    return _run(
+        stack.preview,
+        EventCollector(progress=progress),
+        progress,
+        what,
+        refresh=refresh,
+        policy_packs=list(policy_packs) or None,
+        policy_pack_configs=list(policy_pack_configs) or None,
+    )
 
 
 def preview_steps(stack: auto.Stack) -> list[Step]:
-    return _collect(stack.preview)
+    return preview(stack).steps
 
 
-def refresh_preview_steps(stack: auto.Stack) -> list[Step]:
+def refresh_preview_steps(stack: auto.Stack, progress: Progress | None = None) -> list[Step]:
     """A refresh preview: what Shopify and AEP differ in from the state. Takes no state lock."""
-    return _collect(stack.preview_refresh, outcome=True)
+    return _run(
+        stack.preview_refresh, EventCollector(outcome=True, progress=progress), progress, "refresh preview"
+    ).steps

@@ -1,44 +1,69 @@
 """`shopstream`: the operator commands (previews for pull requests, guarded up, drift), on Pulumi's
 Automation API and the project's own toolchain. It never prints a secret.
 
-Exit codes: 0 success; 1 error (a clear message on stderr); 2 drift found (`drift`); 3 a guardrail
-stopped a destructive plan (`up`, unless --allow-destructive).
+Exit codes (shopstream.exit_codes, the README's table): 0 success; 1 error (a clear message on stderr);
+2 changes (`preview --detailed-exitcode`) or drift (`drift`); 3 a guardrail stopped a destructive plan
+(`up`, unless --allow-destructive); 4 an interrupted update left a lock or pending operations (`up`).
 """
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import subprocess
 import sys
-import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
-from pulumi import automation as auto
 
-from policy.pack_config import PACK_DIR, config_for
 from shopify_api.oauth import OAuthError
 from shopstream import shop_connect
-from shopstream.automation import StackError, command_error_message, open_stack, preview_steps
-from shopstream.drift import EXIT_ERROR, DriftError, collect_drift, delete_unmanaged, render_table
-from shopstream.guardrails import DEFAULT_MAX_DESTRUCTIVE_SHARE, evaluate_plan, render_violations
-from shopstream.plan import StackPlan, plan_stack
+from shopstream.automation import StackError
+from shopstream.deploy import UpOptions, up_stack
+from shopstream.drift import DriftError, collect_drift, delete_unmanaged, render_table
+from shopstream.exit_codes import EXIT_CHANGES, EXIT_ERROR, worst
+from shopstream.guardrails import DEFAULT_MAX_DESTRUCTIVE_SHARE
+from shopstream.plan import StackPlan
+from shopstream.previews import preview_plan
 from shopstream.render import as_json, markdown
 from shopstream.toolchain import ToolchainMissing
 from stackfile.errors import StackFileError
-from stackfile.load import load_stack_file, stack_file_path
 
-EXIT_GUARDRAIL = 3
 OUT_FILE = click.Path(dir_okay=False, path_type=Path)
 # Changes outside stacks/ that can change every stack's plan.
-CODE_PATHS = ("providers/", "program/", "stackfile/", "__main__.py", "Pulumi.yaml", "requirements.txt")
+CODE_PATHS = (
+    "providers/",
+    "program/",
+    "stackfile/",
+    "shopify_api/",
+    "aep_api/",
+    "policy/",
+    "shopstream/",
+    "__main__.py",
+    "Pulumi.yaml",
+    "requirements",
+    "pyproject.toml",
+)
+_print_lock = threading.Lock()
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
     click.echo(f"shopstream: {message}", err=True)
     sys.exit(code)
+
+
+def progress_for(stack: str) -> Callable[[str], None]:
+    """Progress lines on stderr, one per event worth knowing, prefixed with the stack."""
+
+    def say(line: str) -> None:
+        with _print_lock:
+            click.echo(f"[{stack}] {line}", err=True)
+
+    return say
 
 
 def all_stacks(project_dir: Path) -> list[str]:
@@ -68,12 +93,36 @@ def stacks_changed_since(project_dir: Path, ref: str) -> list[str]:
     return sorted(names & set(known))
 
 
-def plan_for(project_dir: Path, stack: str) -> StackPlan:
-    spec = load_stack_file(stack_file_path(project_dir, stack))
-    return plan_stack(stack, preview_steps(open_stack(project_dir, stack)), production=spec.production)
+def version_text() -> str:
+    try:
+        return f"shopstream {importlib.metadata.version('shopstream')}"
+    except importlib.metadata.PackageNotFoundError:
+        return "shopstream (not installed: version unknown)"
+
+
+def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(version_text())
+        ctx.exit()
+
+
+REFRESH_OPTION = click.option(
+    "--refresh/--no-refresh",
+    default=True,
+    show_default=True,
+    help="Read what Shopify and AEP have first, so drift is part of the plan.",
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_version,
+    help="Print the version and exit.",
+)
 @click.option(
     "--project-dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -89,6 +138,14 @@ def main(ctx: click.Context, project_dir: Path) -> None:
     ctx.obj = project_dir.resolve()
 
 
+def _plan_or_error(project_dir: Path, name: str, refresh: bool) -> StackPlan:
+    try:
+        return preview_plan(project_dir, name, refresh=refresh, progress=progress_for(name))
+    except (StackError, StackFileError, ToolchainMissing) as error:
+        progress_for(name)(f"error: {error}")
+        return StackPlan(stack=name, production=False, error=str(error))
+
+
 @main.command()
 @click.option("--stack", "stacks", multiple=True, help="A stack to preview (repeatable).")
 @click.option(
@@ -96,6 +153,12 @@ def main(ctx: click.Context, project_dir: Path) -> None:
 )
 @click.option("--markdown", "markdown_file", type=OUT_FILE, help="Write the Markdown here.")
 @click.option("--json", "json_file", type=OUT_FILE, help="Write the JSON here.")
+@REFRESH_OPTION
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 2 when a stack would change (0: no changes, 1: an error or a policy violation).",
+)
 @click.pass_obj
 def preview(
     project_dir: Path,
@@ -103,15 +166,16 @@ def preview(
     changed_since: str | None,
     markdown_file: Path | None,
     json_file: Path | None,
+    refresh: bool,
+    detailed_exitcode: bool,
 ) -> None:
-    """Preview stacks and render the result for a pull-request comment (Markdown) and for tools (JSON)."""
+    """Preview stacks (refreshed first, with the policy pack) and render the result for a pull-request
+    comment (Markdown) and for tools (JSON). Policy violations, unreachable endpoints and failed stacks
+    are at the top; a violation or a failed stack exits 1."""
     names = list(stacks) or (stacks_changed_since(project_dir, changed_since) if changed_since else [])
     if not names and not changed_since:
         fail("name a --stack, or --changed-since REF")
-    try:
-        plans = [plan_for(project_dir, name) for name in names]
-    except (StackError, StackFileError) as error:
-        fail(str(error))
+    plans = [_plan_or_error(project_dir, name, refresh) for name in names]
     text = markdown(plans) if plans else "## shopstream preview\n\nNo stack is affected by this change.\n"
     if markdown_file:
         markdown_file.write_text(text)
@@ -119,11 +183,32 @@ def preview(
         json_file.write_text(json.dumps(as_json(plans), indent=2) + "\n")
     if not markdown_file:
         click.echo(text, nl=False)
+    if any(plan.error is not None or plan.violations for plan in plans):
+        sys.exit(EXIT_ERROR)
+    if detailed_exitcode and any(plan.has_changes for plan in plans):
+        sys.exit(EXIT_CHANGES)
+
+
+def _prefixed(stack: str, echo: Callable[[str], None]) -> Callable[[str], None]:
+    def say(text: str) -> None:
+        with _print_lock:
+            for line in text.rstrip("\n").splitlines() or [""]:
+                echo(f"[{stack}] {line}")
+
+    return say
 
 
 @main.command()
-@click.option("--stack", required=True, help="The stack to update.")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--stack", "stacks", multiple=True, help="The stack to update (repeatable).")
+@click.option("--all", "all_", is_flag=True, help="Update every stack in stacks/.")
+@click.option(
+    "--parallel",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="How many stacks to update at once (their lines are prefixed with the stack).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (needed for more than one stack).")
 @click.option(
     "--allow-destructive",
     is_flag=True,
@@ -136,39 +221,49 @@ def preview(
     show_default=True,
     help="The share of a production stack's subscriptions one up may delete or replace.",
 )
+@REFRESH_OPTION
+@click.option(
+    "--recover",
+    is_flag=True,
+    help="After a crash: remove a provably stale lock and clear pending creates, then go on.",
+)
 @click.pass_obj
 def up(
-    project_dir: Path, stack: str, yes: bool, allow_destructive: bool, max_destructive_share: float
+    project_dir: Path,
+    stacks: Sequence[str],
+    all_: bool,
+    parallel: int,
+    yes: bool,
+    allow_destructive: bool,
+    max_destructive_share: float,
+    refresh: bool,
+    recover: bool,
 ) -> None:
-    """Preview, check the guardrails, then `pulumi up` the stack with the policy pack (exit 3 when the
-    guardrails stop it, 1 when a policy does)."""
-    try:
-        plan = plan_for(project_dir, stack)
-    except (StackError, StackFileError) as error:
-        fail(str(error))
-    click.echo(markdown([plan]))
-    violations = evaluate_plan(plan, max_destructive_share=max_destructive_share)
-    if violations and not allow_destructive:
-        click.echo(render_violations(violations), err=True)
-        sys.exit(EXIT_GUARDRAIL)
-    if not plan.has_changes:
-        click.echo("Nothing to do.")
-        return
-    if not yes:
-        click.confirm(f"Apply these changes to {stack}?", abort=True)
-    # The per-resource rules (HTTPS, production inlets, scopes) run as the policy pack, mandatory.
-    with tempfile.TemporaryDirectory() as scratch:
-        policy_config = Path(scratch) / "policy-config.json"
-        policy_config.write_text(json.dumps(config_for(plan.production)))
-        try:
-            open_stack(project_dir, stack).up(
-                on_output=click.echo,
-                color="never",
-                policy_packs=[str(PACK_DIR)],
-                policy_pack_configs=[str(policy_config)],
-            )
-        except auto.CommandError as error:
-            fail(command_error_message(error))
+    """Refresh, preview, check the policy pack and the guardrails, then `pulumi up` the stack with the
+    policy pack (exit 3 when the guardrails stop it, 1 when a policy does, 4 when an interrupted update
+    left the stack locked or with pending operations)."""
+    names = all_stacks(project_dir) if all_ else list(dict.fromkeys(stacks))
+    if not names:
+        fail("name a --stack, or --all")
+    if len(names) > 1 and not yes:
+        fail("updating several stacks needs --yes (there is no prompt per stack)")
+    options = UpOptions(
+        yes, allow_destructive, max_destructive_share, refresh, recover, confirm=len(names) == 1
+    )
+    if len(names) == 1:
+        [name] = names
+        sys.exit(up_stack(project_dir, name, options, click.echo, lambda line: click.echo(line, err=True)))
+
+    def one(name: str) -> int:
+        out = _prefixed(name, click.echo)
+        err = _prefixed(name, lambda line: click.echo(line, err=True))
+        code = up_stack(project_dir, name, options, out, err)
+        err(f"exit {code}")
+        return code
+
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        codes = list(pool.map(one, names))
+    sys.exit(worst(codes))
 
 
 @main.command()
@@ -189,19 +284,20 @@ def drift(
 ) -> None:
     """Report drift: resources that differ from the state, and subscriptions no stack owns.
 
-    Exit 0: no drift; 2: drift; 1: an error (authentication, network, a broken stack file).
-    Repair with `pulumi up --refresh --stack <stack>` (printed below when needed). Unmanaged
-    subscriptions are only deleted when named with --delete-unmanaged.
+    Exit 0: no drift; 2: drift; 1: an error (authentication, an endpoint that cannot be reached, a
+    broken stack file). Repair with `shopstream up --stack <stack>` (printed below when needed), which
+    refreshes and goes through the guardrails and the policy pack. Unmanaged subscriptions are only
+    deleted when named with --delete-unmanaged.
     """
     names = all_stacks(project_dir) if all_ else list(stacks)
     if not names:
         fail("name a --stack, or --all")
-    report = collect_drift(project_dir, names)
+    report = collect_drift(project_dir, names, progress=progress_for)
     click.echo(render_table(report))
     if json_file:
         json_file.write_text(json.dumps(report.as_json(), indent=2) + "\n")
     for stack in sorted({row.stack for row in report.rows}):
-        click.echo(f"repair: pulumi up --refresh --stack {stack}")
+        click.echo(f"repair: shopstream up --stack {stack}")
     if delete_ids:
         try:
             for gone in delete_unmanaged(project_dir, report, delete_ids):

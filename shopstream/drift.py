@@ -6,7 +6,7 @@ refresh preview per stack (no state lock) and one list call per shop.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,9 @@ from pulumi import automation as auto
 
 from providers.credentials import parse_tokens
 from providers.shopify.client import ShopifyAdminClient
-from shopstream.automation import StackError, open_stack, refresh_preview_steps
+from shopstream.automation import Progress, StackError, open_stack, refresh_preview_steps
 from shopstream.plan import SUBSCRIPTION_TYPE, Step, field_changes
+from stackfile.errors import StackFileError
 from stackfile.load import load_stack_file, stack_file_path
 from stackfile.model import StackSpec
 
@@ -58,6 +59,7 @@ class DriftReport:
     rows: list[DriftRow] = field(default_factory=list)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    unchecked: list[str] = field(default_factory=list)  # stacks whose refresh failed: drift unknown
 
     @property
     def drifted(self) -> bool:
@@ -86,6 +88,7 @@ class DriftReport:
             ],
             "unmanaged": [u.__dict__ for u in self.unmanaged],
             "errors": self.errors,
+            "unchecked": self.unchecked,
         }
 
 
@@ -158,16 +161,22 @@ def inventory(name: str, stack: auto.Stack, project_dir: Path) -> StackInventory
     return found
 
 
-def collect_drift(project_dir: Path, stacks: Sequence[str]) -> DriftReport:
+def collect_drift(
+    project_dir: Path, stacks: Sequence[str], progress: Callable[[str], Progress] | None = None
+) -> DriftReport:
+    """`progress(stack)` gives the progress-line function of a stack (lines while the refresh runs)."""
     report = DriftReport()
     inventories: list[StackInventory] = []
     for name in stacks:
         try:
             stack = open_stack(project_dir, name)
-            report.rows += drift_rows(name, refresh_preview_steps(stack))
+            report.rows += drift_rows(
+                name, refresh_preview_steps(stack, progress(name) if progress else None)
+            )
             inventories.append(inventory(name, stack, project_dir))
-        except (StackError, auto.CommandError) as error:
+        except (StackError, StackFileError, auto.CommandError) as error:
             report.errors.append(f"{name}: {error}")
+            report.unchecked.append(name)
     our_inlets = {inlet for inv in inventories for inlet in inv.inlets}
     checked: set[tuple[str, str]] = set()
     for inv in inventories:
@@ -225,6 +234,8 @@ def render_table(report: DriftReport) -> str:
         for row in report.rows:
             changes = "; ".join(f"{f}: {old!r} -> {new!r}" for f, old, new in row.changes)
             lines.append(f"{row.stack:<12} {row.name:<34} {row.status:<8} {changes}")
+    elif report.unchecked:
+        lines.append(f"Drift could not be checked for {', '.join(report.unchecked)}: see the errors below.")
     else:
         lines.append("No drift in the managed resources.")
     if report.unmanaged:

@@ -81,7 +81,8 @@ def _alert(kind: str, title: str, lines: Sequence[str]) -> list[str]:
 def header(plans: Sequence[StackPlan]) -> list[str]:
     """The blocks a reviewer must see first (see the module docstring)."""
     violations = [
-        f"{plan.stack}: `{v.policy}`" + (f" {v.resource}" if v.resource else "") + f": {v.message}"
+        f"{plan.stack}: `{v.policy}`: "
+        + (v.message if not v.resource or v.message.startswith(v.resource) else f"{v.resource}: {v.message}")
         for plan in plans
         for v in plan.violations
     ]

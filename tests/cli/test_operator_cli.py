@@ -53,14 +53,23 @@ def test_preview_renders_markdown_and_json_with_rows_flags_and_no_secrets(
     result = shopstream(
         world.project, "preview", "--stack", "e2e", "--markdown", str(md_file), "--json", str(json_file)
     )
-    assert result.returncode == 0, result.stderr
+    # A production stack delivering to the emulator's loopback inlet breaks the policy pack: the preview
+    # still renders the whole plan, with the violations first, and exits 1.
+    assert result.returncode == 1, result.stderr
     md = md_file.read_text()
     data = json.loads(json_file.read_text())
+    assert md.index("Policy violations") < md.index("> [!WARNING]") < md.index("### e2e")
+    assert (
+        "> - e2e: `production-webhook-address`: acme-us/orders/create: a production stack must not deliver "
+        "to the loopback address http://127.0.0.1:"
+    ) in md
+    assert [v["policy"] for v in data["stacks"][0]["violations"]] == ["production-webhook-address"] * 4
 
     # Connection names derive from the flow name, so a rename patches all four Flow Service objects.
     assert "**e2e** (production): 2 to create, 5 to update, 1 to delete" in md
-    assert "| `orders/updated` | create |  |" in md
-    assert "| `orders/paid` | delete |  |" in md
+    assert "| `orders/updated` | create | `address`: http://127.0.0.1:" in md
+    assert '<br>`format`: json<br>`fields`: ["id"] |' in md
+    assert "| `orders/paid` | delete | `address`: http://127.0.0.1:" in md
     assert '| `orders/create` | update | `fields`: [] → ["email", "id"] |' in md
     assert "| Dataflow | `pipeline-dataflow` | update | `name`: shopstream-e2e → shopstream-renamed |" in md
     assert md.index("> [!WARNING]") < md.index("### e2e")  # flags come first
@@ -136,7 +145,7 @@ def test_drift_all_over_two_stacks(world: ShopifyWorld, tmp_path: Path) -> None:
             "changes": [],
         }
     ]
-    assert "repair: pulumi up --refresh --stack e2e" in output
+    assert "repair: shopstream up --stack e2e" in output
 
     control.change_subscription("acme-us", world.by_topic("acme-us")["orders/create"]["id"], fields=["id"])
     code, report, _ = drift(eu, tmp_path)

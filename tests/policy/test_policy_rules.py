@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pulumi.runtime.rpc import UNKNOWN
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from policy import addresses, pack_config, scopes
+from policy import addresses, pack_config, policies, scopes
 from policy.policies import POLICIES
 from shopstream.plan import SUBSCRIPTION_TYPE as WEBHOOK_SUBSCRIPTION_TYPE
 
@@ -221,3 +222,22 @@ def test_without_granted_scopes_the_scope_policy_has_nothing_to_compare() -> Non
 def test_other_resource_types_are_ignored() -> None:
     bad = {**GOOD, "address": "http://hooks.example.com/", "granted_scopes": []}
     assert violations(bad, type_token="pulumi-python:dynamic/aep:Dataflow") == {}
+
+
+def test_an_address_not_known_yet_is_not_judged() -> None:
+    # A preview of a new inlet: the address is Pulumi's unknown placeholder. pulumi_policy's proxy skips a
+    # policy that reads an unknown; the rules themselves must not judge one either (plain mappings).
+    unknown = {**GOOD, "address": UNKNOWN}
+    production = pack_config.config_for(True)[pack_config.PRODUCTION_ADDRESS]
+    assert policies._https(unknown, {}) is None
+    assert policies._production(unknown, production) is None
+    assert policies._production({**GOOD, "address": "http://127.0.0.1:1/x"}, production) is not None
+
+
+def test_the_advisory_config_keeps_every_setting_and_only_lowers_the_enforcement() -> None:
+    config = pack_config.config_for(True, advisory=True)
+    assert {name: config[name]["enforcementLevel"] for name in pack_config.POLICY_NAMES} == dict.fromkeys(
+        pack_config.POLICY_NAMES, "advisory"
+    )
+    assert config[pack_config.PRODUCTION_ADDRESS]["production"] is True
+    assert "enforcementLevel" not in pack_config.config_for(True)[pack_config.PRODUCTION_ADDRESS]

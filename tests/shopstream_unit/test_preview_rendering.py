@@ -124,7 +124,7 @@ def test_violations_warnings_and_the_api_version_come_first() -> None:
         text.index("### prod"),
     ]
     assert order == sorted(order)
-    assert "> - prod: `webhook-address-https` acme/orders/create: must use https" in text
+    assert "> - prod: `webhook-address-https`: acme/orders/create: must use https" in text
     data = as_json([plan])["stacks"][0]
     assert (
         data["api_version"]["new"] == "2027-01" and data["violations"][0]["policy"] == "webhook-address-https"
