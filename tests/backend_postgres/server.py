@@ -55,10 +55,13 @@ class PostgresServer:
     def log_file(self) -> Path:
         return self.root / "server.log"
 
-    def url(self, database: str, **params: str) -> str:
-        """A Pulumi `postgres://` backend URL (TCP on loopback, password in the URL, no TLS on loopback)."""
+    def url(self, database: str, *, with_password: bool = True, **params: str) -> str:
+        """A Pulumi `postgres://` backend URL (TCP on loopback, no TLS on loopback). Without the password,
+        libpq's PGPASSWORD supplies it."""
         query = urlencode({"sslmode": "disable", **params})
-        credentials = f"{quote(self.user, safe='')}:{quote(self.password, safe='')}"
+        credentials = quote(self.user, safe="")
+        if with_password:
+            credentials += f":{quote(self.password, safe='')}"
         return f"postgres://{credentials}@127.0.0.1:{self.port}/{quote(database, safe='')}?{query}"
 
     def conninfo(self, database: str = "postgres") -> str:

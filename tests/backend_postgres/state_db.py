@@ -53,8 +53,8 @@ class StateDatabase:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return cls(server, name)
 
-    def url(self, **params: str) -> str:
-        return self.server.url(self.name, table=TABLE, **params)
+    def url(self, *, with_password: bool = True, **params: str) -> str:
+        return self.server.url(self.name, with_password=with_password, table=TABLE, **params)
 
     def connect(self) -> psycopg.Connection[Any]:
         return psycopg.connect(self.server.conninfo(self.name), autocommit=True)
