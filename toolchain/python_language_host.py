@@ -10,10 +10,21 @@ the same arguments and environment, and runs policy packs with `python -m pulumi
 The bootstrap (`toolchain/bootstrap.sh`) writes `.venv/bin/pulumi-language-python`, a launcher that runs this
 file with the venv's Python. The engine starts it with the engine address as the last argument and reads the
 port it listens on from the first line of stdout.
+
+Engine health check, as Pulumi's own hosts have (`rpcutil.Healthcheck`): a thread watches the engine and, when
+it is gone (say `kill -9` of the `pulumi` CLI), ends the run so that nothing writes to Shopify or AEP after
+the CLI: first the engine's other plugins (the dynamic provider), then this host's own process group (this
+host, the program and its children, policy packs). Gone means: this process was re-parented (the engine
+started us), or the engine's gRPC health check has been refused for a while. The provider is not our child:
+the engine starts every plugin in a process group of its own (`cmdutil.RegisterProcessGroup`) and passes it
+the engine's address as an argument (`pulumi-resource-pulumi-python 127.0.0.1:PORT`, a shell script whose
+Python child shares its group), so the plugins of this engine are the processes of our session whose
+command line carries that address, and each is ended with its whole group.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.metadata
 import json
 import os
@@ -22,8 +33,10 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent import futures
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +46,13 @@ from pulumi.runtime.proto import language_pb2, language_pb2_grpc, plugin_pb2
 
 # The exec script exits with this code after it has already shown the user an actionable error.
 EXIT_AFTER_USER_ACTIONABLE_MESSAGE = 32
+
+# Engine watch: how often the parent is checked, how often the engine's health endpoint is asked, and how
+# many refused health checks in a row mean the engine is gone (Pulumi's hosts treat UNIMPLEMENTED as alive).
+PARENT_POLL_SECONDS = 0.2
+HEALTH_POLL_SECONDS = 0.5
+HEALTH_REFUSALS_BEFORE_GONE = 4
+HEALTH_CHECK_METHOD = "/grpc.health.v1.Health/Check"
 
 
 def _options(info: language_pb2.ProgramInfo) -> dict[str, Any]:
@@ -215,6 +235,97 @@ class PythonLanguageHost(language_pb2_grpc.LanguageRuntimeServicer):
         return empty_pb2.Empty()
 
 
+# --- engine watch ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    pid: int
+    pgid: int
+    sid: int
+    argv: tuple[str, ...]
+
+
+def groups_to_end(processes: Iterable[ProcessInfo], engine_address: str, sid: int, own_pgid: int) -> set[int]:
+    """The process groups of the engine's other plugins: processes of our session (``sid``) whose command
+    line has the engine address as an argument, outside our own group (pure)."""
+    if not engine_address:
+        return set()
+    return {
+        p.pgid
+        for p in processes
+        if p.sid == sid and p.pgid != own_pgid and p.pgid > 1 and engine_address in p.argv
+    }
+
+
+def list_processes(proc: Path = Path("/proc")) -> list[ProcessInfo]:
+    """Every readable process (Linux /proc); those that end while being read are left out."""
+    found = []
+    for entry in proc.iterdir() if proc.is_dir() else ():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        # Fields after the parenthesised command name: state ppid pgrp session ...
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) < 4 or fields[0] == "Z":
+            continue
+        found.append(
+            ProcessInfo(
+                pid=int(entry.name),
+                pgid=int(fields[2]),
+                sid=int(fields[3]),
+                argv=tuple(a.decode("utf-8", "replace") for a in argv if a),
+            )
+        )
+    return found
+
+
+def engine_refused(channel: grpc.Channel) -> bool:
+    """One health check of the engine: True when it is refused (UNIMPLEMENTED and slow answers count as
+    alive: only a definite refusal, as of a closed port, is evidence that the engine is gone)."""
+    check = channel.unary_unary(
+        HEALTH_CHECK_METHOD, request_serializer=lambda _: b"", response_deserializer=lambda raw: raw
+    )
+    try:
+        check(None, timeout=2 * HEALTH_POLL_SECONDS)
+    except grpc.RpcError as error:
+        return bool(error.code() == grpc.StatusCode.UNAVAILABLE)
+    return False
+
+
+def end_the_run(engine_address: str) -> None:
+    """The engine is gone: end its other plugins' groups, then our own group (which ends this process)."""
+    own_pgid = os.getpgid(0)
+    for pgid in groups_to_end(list_processes(), engine_address, os.getsid(0), own_pgid):
+        with contextlib.suppress(OSError):
+            os.killpg(pgid, signal.SIGKILL)
+    # Nothing is printed: our stdout and stderr are pipes to the dead engine (a write raises BrokenPipeError).
+    if own_pgid == os.getpid():  # the engine gave us a group of our own: it holds exactly our run
+        os.killpg(own_pgid, signal.SIGKILL)
+    os._exit(1)  # started some other way: our children are ended by their own engine watch or not at all
+
+
+def watch_engine(engine_address: str, parent_pid: int, on_gone: Callable[[str], None] = end_the_run) -> None:
+    """Block until the engine is gone, then call ``on_gone``; run it in a daemon thread."""
+    channel = grpc.insecure_channel(engine_address) if engine_address else None
+    refusals = 0
+    next_health = time.monotonic()
+    while True:
+        if parent_pid > 1 and os.getppid() != parent_pid:
+            break
+        if channel is not None and time.monotonic() >= next_health:
+            refusals = refusals + 1 if engine_refused(channel) else 0
+            if refusals >= HEALTH_REFUSALS_BEFORE_GONE:
+                break
+            next_health = time.monotonic() + HEALTH_POLL_SECONDS
+        time.sleep(PARENT_POLL_SECONDS)
+    on_gone(engine_address)
+
+
 def main(argv: list[str]) -> int:
     """Arguments: `--executor=PATH --version=V` from the launcher, then the engine's (address last)."""
     flags = dict(arg[2:].split("=", 1) for arg in argv if arg.startswith("--") and "=" in arg)
@@ -232,6 +343,9 @@ def main(argv: list[str]) -> int:
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     print(port, flush=True)
+    threading.Thread(
+        target=watch_engine, args=(engine_address, os.getppid()), name="engine-watch", daemon=True
+    ).start()
     # The engine interrupts its plugins when it is done with them: that is a normal stop, not an error.
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: server.stop(0))
