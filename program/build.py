@@ -1,16 +1,25 @@
 """Turns a validated StackSpec into Pulumi resources: the AEP pipeline (when the stack has a `platform:`
 section) and one webhook subscription per shop and topic, delivering to the pipeline's inlet unless the
-topic names its own address."""
+topic names its own address.
+
+Subscriptions are declared interleaved across shops (the first topic of every shop, then the second…):
+the engine hands operations to the provider's four threads roughly in that order, so the threads work
+on different shops' rate-limit buckets instead of all waiting on one.  Before declaring, the other
+stacks' claims are read (program.ownership), so a subscription another stack manages is a conflict at
+preview time and an existing one may only be adopted when no stack holds it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pulumi
 
+from program import ownership
 from providers.aep.pipeline import ShopifyStreamingPipeline
 from providers.shopify.webhook import WebhookSubscription
-from stackfile.model import StackSpec
+from stackfile.model import ShopSpec, StackSpec, TopicSpec
 
 PIPELINE_NAME = "pipeline"
 APP_SECRET_KEY = "shopifyAppSecret"
@@ -18,6 +27,24 @@ APP_SECRET_KEY = "shopifyAppSecret"
 
 class MissingSecret(pulumi.RunError):
     pass
+
+
+def marker_name(spec: StackSpec, wanted: TopicSpec) -> str:
+    """The GraphQL subscription `name` that marks it as this project's and stack's (issue 8)."""
+    from shopify_api import ownership as marker
+
+    label = getattr(wanted, "name", None) or marker.default_label(wanted.topic)
+    return marker.subscription_name(pulumi.get_project(), pulumi.get_stack(), label)
+
+
+def scan_claims(project_dir: Path) -> ownership.Claims | None:
+    claims = ownership.scan(project_dir, pulumi.get_stack())
+    if claims is None:
+        pulumi.log.warn(
+            "Could not read the other stacks of this backend: an existing subscription without an owner "
+            'marker will only be adopted where the stack file says "adopt: true".'
+        )
+    return claims
 
 
 def subscription_name(shop: str, topic: str) -> str:
@@ -36,7 +63,24 @@ def shopify_app_secret() -> pulumi.Output[str]:
     return secret
 
 
-def build_stack(spec: StackSpec) -> dict[str, Any]:
+def interleaved(shops: tuple[ShopSpec, ...]) -> Iterator[tuple[ShopSpec, TopicSpec]]:
+    """Every (shop, topic), round-robin across shops (see the module docstring)."""
+    longest = max((len(shop.topics) for shop in shops), default=0)
+    for index in range(longest):
+        for shop in shops:
+            if index < len(shop.topics):
+                yield shop, shop.topics[index]
+
+
+def _claim(claims: ownership.Claims | None, shop: str, topic: str, address: Any) -> Any:
+    if claims is None:
+        return None
+    if isinstance(address, str):
+        return claims.claim(shop, topic, address)
+    return pulumi.Output.from_input(address).apply(lambda known: claims.claim(shop, topic, known))
+
+
+def build_stack(spec: StackSpec, claims: ownership.Claims | None = None) -> dict[str, Any]:
     """Declares every resource of the stack; returns the summary to export."""
     summary: dict[str, Any] = {}
     inlet_url: pulumi.Output[str] | None = None
@@ -47,24 +91,29 @@ def build_stack(spec: StackSpec) -> dict[str, Any]:
         inlet_url = pipeline.inlet_url
         summary["pipeline"] = {"inlet_url": pipeline.inlet_url, "flow_id": pipeline.flow_id}
 
-    shops: dict[str, dict[str, pulumi.Output[str]]] = {}
-    for shop in spec.shops:
-        shops[shop.name] = {}
-        for wanted in shop.topics:
-            # The loader guarantees an address or a platform section, so one of the two is set.
-            address = wanted.address if wanted.address is not None else inlet_url
-            assert address is not None
-            subscription = WebhookSubscription(
-                subscription_name(shop.name, wanted.topic),
-                shop=shop.name,
-                topic=wanted.topic,
-                address=address,
-                format=wanted.format,
-                fields=list(wanted.fields),
-                metafield_namespaces=list(wanted.metafield_namespaces),
-                api_version=spec.api_version,
-                endpoint=spec.shop_base_url(shop.name),
-            )
-            shops[shop.name][wanted.topic] = subscription.webhook_id
+    api = getattr(spec, "api", "rest")
+    shops: dict[str, dict[str, pulumi.Output[str]]] = {shop.name: {} for shop in spec.shops}
+    for shop, wanted in interleaved(spec.shops):
+        # The loader guarantees an address or a platform section, so one of the two is set.
+        address = wanted.address if wanted.address is not None else inlet_url
+        assert address is not None
+        subscription = WebhookSubscription(
+            subscription_name(shop.name, wanted.topic),
+            shop=shop.name,
+            topic=wanted.topic,
+            address=address,
+            format=wanted.format,
+            fields=list(wanted.fields),
+            metafield_namespaces=list(wanted.metafield_namespaces),
+            filter=getattr(wanted, "filter", None),
+            name=marker_name(spec, wanted) if api == "graphql" else None,
+            api=api,
+            client_id=getattr(shop, "client_id", None),
+            may_adopt=bool(getattr(wanted, "adopt", False)) or claims is not None,
+            claimed_by=_claim(claims, shop.name, wanted.topic, address),
+            api_version=spec.api_version,
+            endpoint=spec.shop_base_url(shop.name),
+        )
+        shops[shop.name][wanted.topic] = subscription.webhook_id
     summary["shops"] = shops
     return summary

@@ -7,6 +7,10 @@
   credential to wherever Location points), retries decided by the pure rules of
   providers.retry.  The caller's hooks supply the headers and turn failures into its own
   errors; nothing here logs or keeps a secret.
+* An optional `Pacer` (the Shopify clients' per-shop bucket, providers.shopify.session) is asked
+  before every try and told about every throttled answer, so requests wait for room in the bucket
+  instead of being refused.
+* The read timeout is `SHOPSTREAM_HTTP_READ_TIMEOUT` seconds (default 30).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import http.cookiejar
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
+from typing import Protocol
 
 import requests
 import urllib3
@@ -24,12 +29,32 @@ from providers.retry import Failure, RetryPolicy, retry_delay
 from shopify_api.ratelimit import retry_after_seconds
 
 CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 30.0
+READ_TIMEOUT_ENV = "SHOPSTREAM_HTTP_READ_TIMEOUT"
+DEFAULT_READ_TIMEOUT = 30.0
 USER_AGENT = "shopstream-pulumi/0.1"
 
 _session: requests.Session | None = None
 _session_pid: int | None = None
 _session_lock = threading.Lock()
+
+
+class Pacer(Protocol):
+    """Room in a rate-limit bucket: `acquire` blocks until one try may be sent, `release` follows it."""
+
+    def acquire(self) -> None: ...
+
+    def release(self) -> None: ...
+
+    def throttled(self, retry_after: float | None) -> None: ...
+
+
+def read_timeout() -> float:
+    """Seconds to wait for an answer; tests and fault benchmarks shorten it through the environment."""
+    try:
+        value = float(os.environ.get(READ_TIMEOUT_ENV, ""))
+    except ValueError:
+        return DEFAULT_READ_TIMEOUT
+    return value if 0 < value < 3600 else DEFAULT_READ_TIMEOUT
 
 
 def _new_session() -> requests.Session:
@@ -75,6 +100,7 @@ def send(
     seen: Callable[[requests.Response], None] | None = None,
     reauthenticate: Callable[[], None] | None = None,
     backoff_without_retry_after: bool = False,
+    pacer: Pacer | None = None,
 ) -> requests.Response:
     """The 2xx response to one call, trying again while the retry rules allow.
 
@@ -83,14 +109,18 @@ def send(
     when giving up without / with an answer; `reauthenticate()` once on the first 401, which is then
     tried again without counting as an attempt.  `idempotent` overrides the verdict retry.py takes
     from `method`.  With `backoff_without_retry_after` a 429 without Retry-After waits the
-    exponential backoff instead of Shopify's fixed second.
+    exponential backoff instead of Shopify's fixed second.  429s are not attempts: they are waited
+    out within the policy's throttle bound.
     """
     session = session or shared_session()
     retry_method = method if idempotent is None else ("GET" if idempotent else "POST")
-    attempt, waited = 0, 0.0
+    attempt, waited, throttled = 0, 0.0, 0.0
     reauthenticated = False
+    timeout = (CONNECT_TIMEOUT, read_timeout())
     while True:
         attempt += 1
+        if pacer is not None:
+            pacer.acquire()
         try:
             response = session.request(
                 method,
@@ -99,10 +129,12 @@ def send(
                 data=data,
                 json=json_body,
                 headers=headers(),
-                timeout=(CONNECT_TIMEOUT, READ_TIMEOUT),
+                timeout=timeout,
                 allow_redirects=False,
             )
         except requests.RequestException as exc:
+            if pacer is not None:
+                pacer.release()
             failure = classify_exception(exc)
             delay = (
                 None
@@ -116,6 +148,8 @@ def send(
             continue
         if seen is not None:
             seen(response)
+        if pacer is not None:
+            pacer.release()
         status = response.status_code
         if 200 <= status < 300:
             return response
@@ -128,12 +162,20 @@ def send(
         wait = retry_after(response)
         if status == 429 and wait is None and backoff_without_retry_after:
             wait = policy.backoff(attempt)
-        delay = retry_delay(retry_method, attempt, waited, status=status, retry_after=wait, policy=policy)
+        delay = retry_delay(
+            retry_method, attempt, waited, status=status, retry_after=wait, policy=policy, throttled=throttled
+        )
         if delay is None:
             raise refused(response, wait) from None
         response.close()
+        if status == 429:
+            attempt -= 1
+            throttled += delay
+            if pacer is not None:
+                pacer.throttled(delay)  # the bucket is full for every thread of this shop
+        else:
+            waited += delay
         sleep(delay)
-        waited += delay
 
 
 def classify_exception(exc: BaseException) -> Failure | None:
@@ -158,7 +200,7 @@ def describe_exception(exc: BaseException) -> str:
     if isinstance(exc, requests.exceptions.ConnectTimeout):
         return f"no connection within {CONNECT_TIMEOUT:g} s"
     if isinstance(exc, requests.exceptions.ReadTimeout):
-        return f"no answer within {READ_TIMEOUT:g} s"
+        return f"no answer within {read_timeout():g} s"
     if isinstance(exc, requests.exceptions.ConnectionError):
         if _caused_by(exc, (urllib3.exceptions.NameResolutionError,)):
             return "the host name does not resolve"

@@ -11,6 +11,10 @@ Rules (shopify-admin-api.md §3.1 and the brief):
   method.
 * Attempts are bounded, backoff is exponential and capped, and the total sleep is capped so a
   misbehaving server cannot hold a `pulumi up` for long.
+* Throttling is not failure: 429s do not count as attempts, and the time spent waiting them out has
+  its own, generous bound (`max_throttle_wait`, minutes), because at a thousand subscriptions a shop's
+  bucket is simply busy for a while.  The client paces itself (providers.shopify.session) so 429s stay
+  rare; this bound is for a bucket that something else keeps full.
 No jitter: at most 4 provider threads talk to one shop, and determinism keeps the decisions testable.
 """
 
@@ -36,7 +40,8 @@ class RetryPolicy:
     max_attempts: int = 6  # total tries, the first one included
     backoff_base: float = 0.5  # seconds before the 2nd try; doubles each time
     backoff_max: float = 8.0  # cap for one backoff sleep
-    max_total_wait: float = 60.0  # cap for all sleeps of one call, Retry-After included
+    max_total_wait: float = 60.0  # cap for the sleeps after failures (not throttling) of one call
+    max_throttle_wait: float = 600.0  # cap for the Retry-After sleeps of one call
 
     def backoff(self, attempt: int) -> float:
         """Sleep after failed try number `attempt` (1-based): base, 2*base, 4*base … capped."""
@@ -52,19 +57,22 @@ def retry_delay(
     failure: Failure | None = None,
     retry_after: float | None = None,
     policy: RetryPolicy = RetryPolicy(),  # frozen, so a shared default is safe
+    throttled: float = 0.0,
 ) -> float | None:
     """Seconds to sleep before trying again, or None to give up.
 
-    `attempt` is the 1-based number of the try that just failed, `waited` the seconds already slept
-    for this call.  Pass `status` for an HTTP answer, `failure` when there was none.
+    `attempt` is the 1-based number of the failed try that just happened (429s not counted), `waited`
+    the seconds already slept after failures and `throttled` those slept after 429s, for this call.
+    Pass `status` for an HTTP answer, `failure` when there was none.
     """
+    if status == 429:
+        wait = DEFAULT_THROTTLE_WAIT if retry_after is None else max(0.0, retry_after)
+        return None if throttled + wait > policy.max_throttle_wait else wait
     if attempt >= policy.max_attempts:
         return None
     method = method.upper()
     delay: float | None = None
-    if status == 429:
-        delay = DEFAULT_THROTTLE_WAIT if retry_after is None else max(0.0, retry_after)
-    elif status in RETRYABLE_STATUSES:
+    if status in RETRYABLE_STATUSES:
         if method in IDEMPOTENT_METHODS:
             # A 503 may carry Retry-After too; never retry sooner than asked.
             delay = max(policy.backoff(attempt), retry_after or 0.0)

@@ -11,16 +11,15 @@ Pitfalls this is shaped around (pulumi-offline.md §3), as in providers/shopify/
   no-op `pulumi up` makes no write request.
 * Output-only properties are declared on the Resource classes and passed as None in props
   (AepResource adds them and the connection inputs every AEP resource takes).
-* User-fixable failures surface as a plain Exception whose text is one sentence, raised `from None`
-  (the engine prints the traceback of whatever escapes).
+* User-fixable failures surface as a providers.user_errors.UserFacingError whose text is one
+  sentence, which the provider server prints without a traceback (real bugs keep theirs).
 """
 
 from __future__ import annotations
 
-import functools
 import inspect
-from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Required, TypedDict, TypeVar, cast
+from collections.abc import Mapping
+from typing import Any, ClassVar, Required, TypedDict
 
 import pulumi
 from pulumi.dynamic import (
@@ -46,23 +45,10 @@ from providers.aep.client import PlatformClient
 from providers.aep.settings import CONNECTION_KEYS, ApiSettings, Failure
 from providers.retry import RetryPolicy
 from providers.unknowns import is_unknown
+from providers.user_errors import user_facing
 
-_USER_ERRORS = (errors.AepError, credentials.CredentialsError)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def plain_errors(method: F) -> F:
-    """Turn a user-fixable error into a plain Exception with its one-sentence text (no chain)."""
-
-    @functools.wraps(method)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return method(*args, **kwargs)
-        except _USER_ERRORS as err:
-            raise Exception(str(err)) from None
-
-    return cast(F, wrapper)
+# A user-fixable error leaves a provider method as its one sentence (no chain, no traceback).
+plain_errors = user_facing(errors.AepError, credentials.CredentialsError)
 
 
 def client_for(props: Mapping[str, Any], *secrets: object) -> PlatformClient:

@@ -2,7 +2,10 @@
 
 Requests go through providers.http (one session per process, timeouts, the retry loop); clients
 themselves are cheap, made per call, hold the token only in memory and refuse to be pickled.
-Nothing here logs or echoes the token.
+With a `pacer` (the shop's session, providers.shopify.session) every request waits for room in the
+shop's bucket, and every `X-Shopify-Shop-Api-Call-Limit` header updates it.  The `list_all`,
+`create`, `update`, `delete` and `scopes` methods are the `Transport` of
+providers.shopify.subscriptions.  Nothing here logs or echoes the token.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from providers.http import USER_AGENT, json_or_text, send
 from providers.http import classify_exception as classify_exception  # re-exported for older imports
 from providers.http import shared_session as shared_session  # re-exported for older imports
 from providers.retry import RetryPolicy
-from shopify_api import errors, pagination, ratelimit
+from providers.shopify.session import ShopPacer
+from providers.shopify.subscriptions import Desired
+from shopify_api import errors, pacing, pagination, ratelimit
 from shopify_api.errors import ErrorContext
 
 PAGE_LIMIT = 250  # Shopify's maximum page size
@@ -50,6 +55,7 @@ class ShopifyAdminClient:
         policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
+        pacer: ShopPacer | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
@@ -58,6 +64,7 @@ class ShopifyAdminClient:
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._session = session
+        self._pacer = pacer
         self.served_api_version: str | None = None  # X-Shopify-API-Version of the last answer
         self.call_limit: tuple[int, int] | None = None  # X-Shopify-Shop-Api-Call-Limit of the last answer
 
@@ -69,6 +76,35 @@ class ShopifyAdminClient:
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("ShopifyAdminClient holds a token and a session; it must not be pickled")
+
+    # ---- the Transport of providers.shopify.subscriptions ----------------------------------------
+
+    def list_all(self) -> list[dict[str, Any]]:
+        return self.list_webhooks()
+
+    def create(self, desired: Desired) -> dict[str, Any]:
+        return self.create_webhook(
+            desired.topic,
+            desired.address,
+            desired.format,
+            list(desired.fields),
+            list(desired.metafield_namespaces),
+        )
+
+    def update(self, webhook_id: int, desired: Desired) -> dict[str, Any]:
+        return self.update_webhook(
+            webhook_id,
+            address=desired.address,
+            fields=list(desired.fields),
+            metafield_namespaces=list(desired.metafield_namespaces),
+            topic=desired.topic,
+        )
+
+    def delete(self, webhook_id: int, topic: str | None) -> bool:
+        return self.delete_webhook(webhook_id, topic=topic)
+
+    def scopes(self) -> frozenset[str]:
+        return self.access_scopes()
 
     # ---- public API -------------------------------------------------------------------------------
 
@@ -217,6 +253,7 @@ class ShopifyAdminClient:
             policy=self._policy,
             sleep=self._sleep,
             seen=self._remember,
+            pacer=self._pacer,
             unreachable=lambda reason: errors.connection_failed(ctx, self.base_url, reason),
             refused=lambda response, _: errors.error_from_response(
                 response.status_code,
@@ -235,6 +272,9 @@ class ShopifyAdminClient:
         if limit:
             with contextlib.suppress(ValueError):
                 self.call_limit = ratelimit.parse_call_limit(limit)
+                if self._pacer is not None:
+                    used, size = self.call_limit
+                    self._pacer.observe(pacing.rest_view(used, size, self._pacer.now()))
 
     def _next_page(self, response: requests.Response, ctx: ErrorContext) -> str | None:
         header = response.headers.get("Link")

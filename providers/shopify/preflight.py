@@ -8,81 +8,87 @@ delete-before-replace step removes the old subscription only for the create to f
 Only problems that are certain block: a missing token, a rejected token (401/403), an unknown shop (404)
 and a topic none of whose scopes the token holds.  An unreachable, throttled or failing Shopify is left
 to create/update to report, so `pulumi preview` does not need Shopify to be up.  Granted scopes are
-cached per (endpoint, shop, token digest) for the life of the provider process; the cache holds no
-token.  Set SHOPSTREAM_SKIP_SCOPE_CHECK=1 if the local topic→scope table is ever wrong for a topic.
+fetched once per shop session (providers.shopify.session) for the life of the provider process:
+concurrent checks of one shop wait for the one fetch.  The session holds no token.
+Set SHOPSTREAM_SKIP_SCOPE_CHECK=1 if the local topic→scope table is ever wrong for a topic.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import threading
 from collections.abc import Mapping
 from typing import Any
 
 from providers import credentials
 from providers.retry import RetryPolicy
+from providers.shopify import session
 from providers.shopify.client import ShopifyAdminClient
+from providers.shopify.connect import api_version_of, endpoint_of, session_of
 from providers.shopify.webhook_inputs import Failure
 from shopify_api import errors, topics
 
 SKIP_SCOPE_CHECK_ENV = "SHOPSTREAM_SKIP_SCOPE_CHECK"
 # Preview should stay quick: one retry, little waiting.
-PREFLIGHT_POLICY = RetryPolicy(max_attempts=2, backoff_base=0.5, max_total_wait=5.0)
-
-_lock = threading.Lock()
-_scopes: dict[tuple[str, str, str], frozenset[str]] = {}
+PREFLIGHT_POLICY = RetryPolicy(max_attempts=2, backoff_base=0.5, max_total_wait=5.0, max_throttle_wait=30.0)
 
 
-def _key(endpoint: str, shop: str, token: str) -> tuple[str, str, str]:
-    return endpoint, shop, hashlib.sha256(token.encode()).hexdigest()
+def granted_scopes(inputs: Mapping[str, Any], token: str) -> frozenset[str]:
+    """The token's scopes, fetched once per shop session (raises ShopifyError)."""
+    shop_session = session_of(inputs, token)
+    shop = str(inputs["shop"])
+
+    def fetch() -> frozenset[str]:
+        client = ShopifyAdminClient(
+            endpoint_of(inputs),
+            api_version_of(inputs),
+            token,
+            shop,
+            policy=PREFLIGHT_POLICY,
+            pacer=shop_session.pacer,
+        )
+        return client.access_scopes()
+
+    return shop_session.scopes.get(fetch)
 
 
-def granted_scopes(endpoint: str, shop: str, token: str, api_version: str) -> frozenset[str]:
-    """The token's scopes, fetched once per process (raises ShopifyError)."""
-    key = _key(endpoint, shop, token)
-    with _lock:
-        cached = _scopes.get(key)
-    if cached is not None:
-        return cached
-    client = ShopifyAdminClient(endpoint, api_version, token, shop, policy=PREFLIGHT_POLICY)
-    scopes = client.access_scopes()
-    with _lock:
-        _scopes[key] = scopes
-    return scopes
+def granting_scopes(inputs: Mapping[str, Any]) -> list[str] | None:
+    """The fetched scopes that serve this topic (sorted; empty when none does), or None if unknown; no I/O.
 
-
-def known_scopes(inputs: Mapping[str, Any]) -> list[str] | None:
-    """The scopes `problems()` fetched for these inputs' shop (sorted), or None if it could not; no I/O.
-
-    check() adds them to the inputs as `granted_scopes` so the policy pack can compare each topic with
-    them (policy/scopes.py); diff ignores the key, so a change of scopes never updates a subscription.
+    check() records them as `granted_scopes` so the policy pack can compare each topic with them
+    (policy/scopes.py) without the state repeating the shop's whole scope list per subscription; diff
+    ignores the key, so a change of scopes never updates a subscription.
     """
     try:
         token = credentials.token_for(str(inputs["shop"]))
     except credentials.CredentialsError:
         return None
-    with _lock:
-        scopes = _scopes.get(_key(str(inputs["endpoint"]), str(inputs["shop"]), token))
-    return sorted(scopes) if scopes is not None else None
+    scopes = session_of(inputs, token).scopes.peek()
+    if scopes is None:
+        return None
+    topic = str(inputs["topic"])
+    try:
+        if not topics.scope_alternatives(topic):
+            return []  # the topic needs no scope
+    except topics.UnknownTopicError:
+        return []
+    return sorted(scope for scope in scopes if topics.grants_topic({scope}, topic))
 
 
 def forget() -> None:
-    """Drop cached scopes (tests; a re-installed app in a long-lived process)."""
-    with _lock:
-        _scopes.clear()
+    """Drop every shop session, scopes included (tests acting as a new provider process)."""
+    session.reset()
 
 
 def problems(inputs: Mapping[str, Any]) -> list[Failure]:
     """Certain credential/scope problems for checked, fully known inputs (see the module docstring)."""
     shop, topic = str(inputs["shop"]), str(inputs["topic"])
-    endpoint, api_version = str(inputs["endpoint"]), str(inputs["api_version"])
+    api_version = str(inputs["api_version"])
     try:
         token = credentials.token_for(shop)
     except credentials.CredentialsError as err:  # missing, or a malformed shopifyTokens value
         return [Failure("shop", str(err))]
     try:
-        scopes = granted_scopes(endpoint, shop, token, api_version)
+        scopes = granted_scopes(inputs, token)
     except (errors.AuthError, errors.ScopeError) as err:
         return [Failure("shop", str(err))]
     except errors.NotFound as err:

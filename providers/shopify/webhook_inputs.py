@@ -23,6 +23,10 @@ API_VERSION = re.compile(r"^(\d{4}-(01|04|07|10)|unstable)$")
 FORMATS = ("json", "xml")
 DEFAULT_FORMAT = "json"
 
+APIS = ("graphql", "rest")
+# States written before the GraphQL transport existed have no `api`: they were made over REST.
+LEGACY_API = "rest"
+
 INPUT_KEYS = (
     "shop",
     "topic",
@@ -30,16 +34,28 @@ INPUT_KEYS = (
     "format",
     "fields",
     "metafield_namespaces",
+    "filter",
+    "name",
+    "api",
     "api_version",
     "endpoint",
+    "client_id",
+    "may_adopt",
 )
 # Changing these needs a new subscription: the topic is immutable (GraphQL has no topic in the update
-# input, Terraform marks it ForceNew); another shop is another object; and the REST PUT documents only
-# address, fields and metafield_namespaces (reference §1.3), so a format change is not trusted to PUT.
-REPLACE_KEYS = ("shop", "topic", "format")
-UPDATE_KEYS = ("address", "fields", "metafield_namespaces")
-# Everything else is ignored by diff: api_version and endpoint only say how to reach Shopify, and
-# `__provider` changes with every code change (a no-op for the subscription itself).
+# input, Terraform marks it ForceNew); another shop is another object.  The REST PUT documents only
+# address, fields and metafield_namespaces (reference §1.3), so over REST a format change replaces too;
+# webhookSubscriptionUpdate takes the format (§4.2), so over GraphQL it is an update.
+REPLACE_KEYS = ("shop", "topic")
+REST_REPLACE_KEYS = ("format",)
+# What Shopify holds and an update changes in place.
+SHOPIFY_KEYS = ("address", "format", "fields", "metafield_namespaces", "filter", "name")
+# Shown as updates but sent nowhere: the Admin API version and flavour only say how to talk to Shopify
+# (a subscription's payload version is the app's setting, reference §0), so switching them converts
+# the state in place; the preview shows them so a reviewer sees the change.
+LOCAL_UPDATE_KEYS = ("api_version", "api")
+# Everything else is ignored by diff: endpoint and client_id only say where and as whom to connect,
+# may_adopt only matters to a create, and `__provider` changes with every code change.
 
 
 def default_endpoint(shop: str) -> str:
@@ -76,6 +92,27 @@ def url_problem(value: str) -> str | None:
     if parts.scheme == "http":
         return "must use https (plain http is only allowed for 127.0.0.1/localhost)"
     return "must be an https URL"
+
+
+def destination_problem(value: object, api: object) -> str | None:
+    """Why `value` cannot be a subscription's destination: HTTPS everywhere; over GraphQL also a
+    Google Pub/Sub URI or an EventBridge event source ARN (reference §4.2; the stack-file validator
+    checks their exact forms)."""
+    if not isinstance(value, str) or not value:
+        return "is missing"
+    if value.startswith(("pubsub://", "arn:aws:events:")):
+        if api != "graphql":
+            return "can be a Pub/Sub or EventBridge destination only with the GraphQL Admin API"
+        return "must not contain whitespace" if any(c.isspace() for c in value) else None
+    return url_problem(value)
+
+
+def _optional_string(name: str, value: object, failures: list[Failure]) -> object:
+    if value is None or value == "" or is_unknown(value):
+        return None if value == "" else value
+    if not isinstance(value, str):
+        failures.append(Failure(name, f"{name} must be a string"))
+    return value
 
 
 @dataclass(frozen=True)
@@ -127,7 +164,7 @@ def normalise(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
 
     address = news.get("address")
     if not is_unknown(address):
-        address_problem = url_problem(address) if isinstance(address, str) else "is missing"
+        address_problem = destination_problem(address, news.get("api") or LEGACY_API)
         if address_problem:
             failures.append(Failure("address", f"address {address_problem}"))
     out["address"] = address
@@ -144,6 +181,17 @@ def normalise(news: Mapping[str, Any]) -> tuple[dict[str, Any], list[Failure]]:
     out["fields"] = _string_list("fields", news.get("fields"), failures)
     namespaces = news.get("metafield_namespaces")
     out["metafield_namespaces"] = _string_list("metafield_namespaces", namespaces, failures)
+
+    api = news.get("api") or LEGACY_API
+    if api not in APIS:
+        failures.append(Failure("api", "api must be graphql or rest"))
+    out["api"] = api
+    out["filter"] = _optional_string("filter", news.get("filter"), failures)
+    if out["filter"] is not None and api == "rest":
+        failures.append(Failure("filter", "filter needs the GraphQL Admin API (shopify.api: graphql)"))
+    out["name"] = _optional_string("name", news.get("name"), failures)
+    out["client_id"] = _optional_string("client_id", news.get("client_id"), failures)
+    out["may_adopt"] = bool(news.get("may_adopt", False))
 
     endpoint = news.get("endpoint")
     if endpoint is None and isinstance(shop, str) and not is_unknown(shop):
@@ -215,4 +263,17 @@ class Diff:
 
 
 def diff(olds: Mapping[str, Any], news: Mapping[str, Any]) -> Diff:
-    return Diff(changed_keys(olds, news, REPLACE_KEYS), changed_keys(olds, news, UPDATE_KEYS))
+    olds = {**olds, "api": olds.get("api") or LEGACY_API}
+    news = {**news, "api": news.get("api") or LEGACY_API}
+    over_rest = news["api"] == "rest"
+    replace_keys = REPLACE_KEYS + (REST_REPLACE_KEYS if over_rest else ())
+    update_keys = tuple(k for k in SHOPIFY_KEYS + LOCAL_UPDATE_KEYS if k not in replace_keys)
+    if news.get("name") is None:
+        update_keys = tuple(k for k in update_keys if k != "name")  # REST: Shopify keeps no name
+    return Diff(changed_keys(olds, news, replace_keys), changed_keys(olds, news, update_keys))
+
+
+def shopify_changes(olds: Mapping[str, Any], news: Mapping[str, Any]) -> list[str]:
+    """The keys whose change needs a request to Shopify (an update of only LOCAL_UPDATE_KEYS needs none)."""
+    keys = tuple(k for k in SHOPIFY_KEYS if k != "name" or news.get("name") is not None)
+    return changed_keys(olds, news, keys)

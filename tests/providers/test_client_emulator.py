@@ -80,7 +80,7 @@ def test_429_from_a_tiny_bucket_is_waited_out_in_seconds(emulator: RunningEmulat
 def test_429_that_would_block_too_long_is_a_clear_error(emulator: RunningEmulator) -> None:
     client = setup_shop(emulator)
     client = ShopifyAdminClient(
-        emulator.shop_url(SHOP), VERSION, client._token, SHOP, policy=RetryPolicy(max_total_wait=1.0)
+        emulator.shop_url(SHOP), VERSION, client._token, SHOP, policy=RetryPolicy(max_throttle_wait=1.0)
     )
     emulator.control.set_rate_limit(SHOP, bucket_size=1, leak_rate=0.01)  # Retry-After ≈ 100 s
     client.list_webhooks()

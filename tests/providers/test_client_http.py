@@ -111,7 +111,7 @@ def test_connection_refused_is_retried_even_for_post_then_reported_clearly() -> 
 def test_read_timeout_retried_for_get_but_not_for_post(
     server: ScriptedServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(http_module, "READ_TIMEOUT", 0.2)
+    monkeypatch.setenv(http_module.READ_TIMEOUT_ENV, "0.2")
     server.script = [Reply(200, {"webhooks": []}, delay=0.6), Reply(200, {"webhooks": [WEBHOOK]})]
     sleeps = Sleeps()
     assert [w["id"] for w in make_client(server.base_url, sleeps).list_webhooks()] == [7]

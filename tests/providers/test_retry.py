@@ -49,14 +49,22 @@ def test_connect_failures_retried_for_post_but_read_failures_not() -> None:
 def test_attempts_are_bounded() -> None:
     assert retry_delay("GET", 3, 0.0, status=503, policy=POLICY) == 2.0
     assert retry_delay("GET", 4, 0.0, status=503, policy=POLICY) is None
-    assert retry_delay("POST", 4, 0.0, status=429, retry_after=0.1, policy=POLICY) is None
+    # Throttling is not failure: a 429 after the last attempt is still waited out.
+    assert retry_delay("POST", 4, 0.0, status=429, retry_after=0.1, policy=POLICY) == 0.1
 
 
 def test_total_wait_is_capped() -> None:
-    assert retry_delay("GET", 1, 9.0, status=429, retry_after=1.0, policy=POLICY) == 1.0
-    assert retry_delay("GET", 1, 9.5, status=429, retry_after=1.0, policy=POLICY) is None
+    assert retry_delay("GET", 1, 9.0, status=503, policy=POLICY) == 0.5
+    assert retry_delay("GET", 1, 9.8, status=503, policy=POLICY) is None
+
+
+def test_throttle_wait_has_its_own_generous_cap() -> None:
+    policy = RetryPolicy(max_throttle_wait=120.0)
+    assert retry_delay("GET", 1, 0.0, status=429, retry_after=2.0, policy=policy, throttled=118.0) == 2.0
+    assert retry_delay("GET", 1, 0.0, status=429, retry_after=2.0, policy=policy, throttled=118.5) is None
     # A huge Retry-After gives up at once instead of blocking `pulumi up`.
     assert retry_delay("GET", 1, 0.0, status=429, retry_after=3600.0, policy=POLICY) is None
+    assert RetryPolicy().max_throttle_wait >= 300  # minutes, not seconds
 
 
 def test_no_status_no_failure_is_not_retried() -> None:

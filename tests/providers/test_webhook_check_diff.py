@@ -13,6 +13,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers import credentials
+from providers.shopify import webhook_inputs
 from providers.shopify import client as client_module
 from providers.shopify import preflight
 from providers.shopify.webhook import WebhookSubscriptionProvider
@@ -121,16 +122,38 @@ def diff(olds: dict[str, Any], **changes: Any) -> DiffResult:
 STATE: dict[str, Any] = {**GOOD, "webhook_id": "1", "created_at": "x", "adopted": False}
 
 
-def test_diff_no_changes_ignores_provider_api_version_endpoint_and_order() -> None:
+def test_diff_no_changes_ignores_provider_endpoint_client_id_and_order() -> None:
     result = diff(
         STATE,
         __provider="something else entirely",
-        api_version="2026-07",
         endpoint="https://acme-eu.myshopify.com",
+        client_id="0123abcd",
+        may_adopt=True,
         fields=["updated_at", "id"],
     )
     assert result.changes is False
     assert not result.replaces
+
+
+@pytest.mark.parametrize(("key", "value"), [("api_version", "2026-07"), ("api", "graphql")])
+def test_diff_api_version_and_api_are_updates_shown_in_the_preview_never_replaces(key: str, value: Any) -> None:
+    result = diff(STATE, **{key: value})
+    assert result.changes is True and result.replaces == []
+    assert webhook_inputs.shopify_changes(STATE, {**STATE, key: value}) == []  # nothing to send to Shopify
+
+
+def test_format_replaces_over_rest_but_updates_over_graphql() -> None:
+    assert diff(STATE, format="xml").replaces == ["format"]
+    graphql = {**STATE, "api": "graphql"}
+    assert diff(graphql, format="xml").replaces == []
+    assert diff(graphql, format="xml").changes is True
+
+
+def test_filter_and_name_update_in_place_over_graphql() -> None:
+    graphql = {**STATE, "api": "graphql", "name": "shopstream--e2e--orders_create"}
+    for key, value in (("filter", "total_price:>100"), ("name", "shopstream--e2e--x")):
+        result = diff(graphql, **{key: value})
+        assert result.changes is True and result.replaces == []
 
 
 @pytest.mark.parametrize(

@@ -17,6 +17,7 @@ from providers.shopify import webhook as webhook_module
 from providers.shopify.client import ShopifyAdminClient
 from providers.shopify.webhook import OUTPUT_KEYS, WebhookSubscriptionProvider
 from providers.shopify.webhook_inputs import INPUT_KEYS, normalise
+from providers.user_errors import UserFacingError
 from shopify_api import errors
 
 SHOP = "acme-eu"
@@ -80,7 +81,7 @@ def test_create_adopts_an_identical_subscription_and_fixes_its_fields(
     existing = emulator.control.create_subscription(
         SHOP, topic="orders/create", address=ADDRESS, fields=["id"]
     )
-    result = provider.create(props(emulator))
+    result = provider.create(props(emulator, may_adopt=True))
     assert result.outs is not None
     assert result.id == str(existing["id"])
     assert result.outs["adopted"] is True
@@ -88,26 +89,31 @@ def test_create_adopts_an_identical_subscription_and_fixes_its_fields(
     (sub,) = emulator.control.subscriptions(SHOP)
     assert sub["fields"] == ["id", "updated_at"]
     assert any(f"adopted existing webhook subscription {existing['id']}" in m for m in logged)
+    # One POST (refused as taken), one list to find it, one PUT to fix its fields.
+    assert [(r["method"], r["status"]) for r in emulator.control.requests(SHOP)] == [
+        ("POST", 422),
+        ("GET", 200),
+        ("PUT", 200),
+    ]
 
 
-def test_create_adopts_after_losing_the_race(
-    emulator: RunningEmulator, provider: WebhookSubscriptionProvider, monkeypatch: pytest.MonkeyPatch
+def test_create_refuses_to_adopt_what_it_cannot_prove_unowned(
+    emulator: RunningEmulator, provider: WebhookSubscriptionProvider
 ) -> None:
-    real_find = webhook_module._find_same
-    calls: list[str | None] = []
+    existing = emulator.control.create_subscription(SHOP, topic="orders/create", address=ADDRESS)
+    with pytest.raises(Exception) as info:
+        provider.create(props(emulator))  # may_adopt is False: REST has no owner marker
+    message = str(info.value)
+    assert f"id {existing['id']}" in message and "adopt: true" in message
+    assert isinstance(info.value, UserFacingError) and info.value.__context__ is None
+    (sub,) = emulator.control.subscriptions(SHOP)
+    assert sub["id"] == existing["id"]
 
-    def find_but_miss_first(client: ShopifyAdminClient, topic: str, address: str, fmt: str | None) -> Any:
-        calls.append(fmt)
-        if len(calls) == 1:  # someone else creates it right after our lookup
-            emulator.control.create_subscription(SHOP, topic=topic, address=address, fields=["id"])
-            return None
-        return real_find(client, topic, address, fmt)
 
-    monkeypatch.setattr(webhook_module, "_find_same", find_but_miss_first)
-    result = provider.create(props(emulator))
-    assert result.outs is not None and result.outs["adopted"] is True
-    assert len(emulator.control.subscriptions(SHOP)) == 1
-    assert [r["status"] for r in emulator.control.requests(SHOP) if r["method"] == "POST"] == [422]
+def test_create_on_a_clean_shop_is_one_post(emulator: RunningEmulator, provider: WebhookSubscriptionProvider) -> None:
+    for topic in ("orders/create", "orders/updated", "products/update"):
+        provider.create(props(emulator, topic=topic))
+    assert [r["method"] for r in emulator.control.requests(SHOP)] == ["POST", "POST", "POST"]
 
 
 def test_create_replaces_a_conflicting_subscription_with_another_format(
@@ -126,7 +132,7 @@ def test_create_replaces_a_conflicting_subscription_with_another_format(
         return real_create(self, *args, **kwargs)
 
     monkeypatch.setattr(ShopifyAdminClient, "create_webhook", create_taken_once)
-    result = provider.create(props(emulator))
+    result = provider.create(props(emulator, may_adopt=True))
     assert result.outs is not None and result.outs["adopted"] is False and result.outs["format"] == "json"
     (sub,) = emulator.control.subscriptions(SHOP)
     assert sub["id"] != stray["id"] and sub["format"] == "json"
@@ -215,7 +221,7 @@ def test_missing_scope_is_one_sentence_without_token(
     assert "read_customers" in message
     assert "pulumi config set --secret --path 'shopifyTokens.acme-eu' <token>" in message
     assert token not in message and "\n" not in message
-    assert type(info.value) is Exception and info.value.__suppress_context__
+    assert type(info.value) is UserFacingError and info.value.__suppress_context__
 
 
 def test_missing_token_names_the_config_command(emulator: RunningEmulator, token: str) -> None:
