@@ -47,10 +47,12 @@ def test_preview_up_and_drift_keep_their_state_in_postgres(
     assert state_ids(project) == emulator_ids(world)
 
     drift_json = tmp_path / "drift.json"
+    after_up = state_db.rows()
     clean = shopstream(project, "drift", "--all", "--json", str(drift_json))
     outputs += [clean.stdout, clean.stderr]
     assert clean.returncode == 0, clean.stdout + clean.stderr
     assert json.loads(drift_json.read_text())["drift"] is False
+    assert state_db.rows() == after_up  # drift reads only: no lock, no write
 
     world.emulator.control.delete_subscription("acme-eu", world.by_topic("acme-eu")["orders/paid"]["id"])
     drifted = shopstream(project, "drift", "--all", "--json", str(drift_json))
