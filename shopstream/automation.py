@@ -84,7 +84,7 @@ class EventCollector:
     def __call__(self, event: auto.EngineEvent) -> None:
         if event.diagnostic_event is not None:
             self._diagnostic(event.diagnostic_event)
-        if event.policy_event is not None:
+        if event.policy_event is not None and not _skipped_for_unknowns(event.policy_event.message):
             policy = event.policy_event
             # The engine sends the policy's description, then the violation's own message, on its last line.
             lines = [line for line in policy.message.splitlines() if line.strip()] or [""]
@@ -114,6 +114,12 @@ class EventCollector:
         message = _one_line(diagnostic.message)
         if message and message not in self.problems:
             self.problems.append(message)
+
+
+def _skipped_for_unknowns(message: str) -> bool:
+    """pulumi_policy's note that a policy could not run because an input is not known yet (a preview
+    of a new inlet): not a violation; the policy runs on the real value at `up`."""
+    return "can't run policy" in message and "during preview" in message
 
 
 def _one_line(message: str) -> str:
