@@ -15,7 +15,9 @@ from emulator.errors import ControlError
 from emulator.state import (
     DEFAULT_APP,
     DEFAULT_WEBHOOK_API_VERSION,
+    GRANT_STATIC,
     App,
+    CostLimit,
     RateLimit,
     Shop,
     Store,
@@ -117,6 +119,35 @@ def parse_scopes(value: Any) -> list[str]:
     return scopes
 
 
+def check_bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ControlError(400, f"{what} must be true or false")
+    return value
+
+
+def _positive_int(value: Any, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ControlError(400, f"{what} must be a positive integer")
+    return value
+
+
+def check_cost_limit(body: dict[str, Any], default: CostLimit) -> CostLimit:
+    """A shop's GraphQL points bucket; absent keys take the server default's value."""
+    unknown = sorted(set(body) - {"maximum_available", "restore_rate", "max_query_cost"})
+    if unknown:
+        raise ControlError(400, f"unknown cost limit settings: {', '.join(unknown)}")
+    rate = body.get("restore_rate", default.restore_rate)
+    if not isinstance(rate, int | float) or isinstance(rate, bool) or not math.isfinite(rate) or rate <= 0:
+        raise ControlError(400, "restore_rate must be a positive number (points per second)")
+    return CostLimit(
+        maximum_available=_positive_int(
+            body.get("maximum_available", default.maximum_available), "maximum_available"
+        ),
+        restore_rate=float(rate),
+        max_query_cost=_positive_int(body.get("max_query_cost", default.max_query_cost), "max_query_cost"),
+    )
+
+
 def check_rate_limit(bucket_size: Any, leak_rate: Any) -> RateLimit:
     if not isinstance(bucket_size, int) or isinstance(bucket_size, bool) or bucket_size < 1:
         raise ControlError(400, "bucket_size must be a positive integer")
@@ -150,6 +181,8 @@ def create_shop(
     webhook_api_version: Any = None,
     client_id: Any = None,
     redirect_urls: Any = None,
+    scopes: Any = None,
+    public: Any = None,
 ) -> tuple[Shop, App]:
     """A new shop with one app (``default`` unless named)."""
     shop_name = check_shop_name(name)
@@ -162,6 +195,8 @@ def create_shop(
         webhook_api_version=webhook_api_version,
         client_id=client_id,
         redirect_urls=redirect_urls,
+        scopes=scopes,
+        public=public,
     )
     shop = Shop(name=shop_name, timezone=tz, apps={first_app.name: first_app})
     store.shops[shop_name] = shop
@@ -175,6 +210,9 @@ def build_app(
     webhook_api_version: Any = None,
     client_id: Any = None,
     redirect_urls: Any = None,
+    scopes: Any = None,
+    public: Any = None,
+    installed: Any = None,
 ) -> App:
     """A validated app, not yet attached to a shop (client_id: random unless given)."""
     app = App(
@@ -192,6 +230,12 @@ def build_app(
         app.client_id = check_client_id(client_id)
     if redirect_urls is not None:
         app.redirect_urls = check_redirect_urls(redirect_urls)
+    if scopes is not None:
+        app.scopes = parse_scopes(scopes)
+    if public is not None:
+        app.public = check_bool(public, "public")
+    if installed is not None:
+        app.installed = check_bool(installed, "installed")
     return app
 
 
@@ -204,6 +248,9 @@ def create_app(
     webhook_api_version: Any = None,
     client_id: Any = None,
     redirect_urls: Any = None,
+    scopes: Any = None,
+    public: Any = None,
+    installed: Any = None,
 ) -> App:
     app = build_app(
         name,
@@ -211,6 +258,9 @@ def create_app(
         webhook_api_version=webhook_api_version,
         client_id=client_id,
         redirect_urls=redirect_urls,
+        scopes=scopes,
+        public=public,
+        installed=installed,
     )
     if app.name in shop.apps:
         raise ControlError(409, f"app {app.name!r} already exists on shop {shop.name!r}")
@@ -234,16 +284,36 @@ def get_app(shop: Shop, name: str) -> App:
     return app
 
 
-def update_app(app: App, *, client_secret: Any = None, webhook_api_version: Any = None) -> App:
-    if client_secret is not None:
-        app.client_secret = _string(client_secret, "client_secret")
-    if webhook_api_version is not None:
-        app.webhook_api_version = check_api_version(webhook_api_version)
+def update_app(
+    app: App,
+    *,
+    client_secret: Any = None,
+    webhook_api_version: Any = None,
+    scopes: Any = None,
+    public: Any = None,
+    installed: Any = None,
+) -> App:
+    """Change an app (validated first, so a bad value changes nothing)."""
+    secret = _string(client_secret, "client_secret") if client_secret is not None else app.client_secret
+    version = check_api_version(webhook_api_version) if webhook_api_version is not None else None
+    granted = parse_scopes(scopes) if scopes is not None else app.scopes
+    is_public = check_bool(public, "public") if public is not None else app.public
+    is_installed = check_bool(installed, "installed") if installed is not None else app.installed
+    app.client_secret, app.scopes, app.public, app.installed = secret, granted, is_public, is_installed
+    if version is not None:
+        app.webhook_api_version = version
     return app
 
 
 def create_token(
-    store: Store, shop: Shop, *, app: Any = None, scopes: Any = None, value: Any = None
+    store: Store,
+    shop: Shop,
+    *,
+    app: Any = None,
+    scopes: Any = None,
+    value: Any = None,
+    grant: str = GRANT_STATIC,
+    expires_at: float | None = None,
 ) -> Token:
     """A token for ``app`` (created on the fly if the shop lacks it). ``value`` pins the token string
     (seed files use that so a demo can reference a known token); it must look like ``shpat_`` + 32 hex."""
@@ -265,6 +335,8 @@ def create_token(
         app=app_name,
         scopes=granted,
         created_at=store.now(),
+        expires_at=expires_at,
+        grant=grant,
     )
     shop.tokens[token.id] = token
     return token

@@ -3,8 +3,11 @@
 Every ``/admin/...`` request goes through :func:`admit` first, in this order:
 
 1. shop (path prefix or Host, see ``emulator.routing``): unknown -> 404 ``{"errors":"Not Found"}``;
-2. ``X-Shopify-Access-Token``: missing or not a token of this shop -> 401;
-3. the leaky bucket of (shop, token's app): full -> 429 with ``Retry-After`` and the documented body;
+2. ``X-Shopify-Access-Token``: missing, not a token of this shop, or expired (client credentials) -> 401;
+   with the shop's ``refuse_non_expiring_tokens`` switch on, a public app's non-expiring token -> 401 with
+   :data:`NON_EXPIRING_REFUSED_BODY` (Shopify from 2027-01-01; the body is UNCONFIRMED, chosen here);
+3. the leaky bucket of (shop, token's app): full -> 429 with ``Retry-After`` and the documented body. Not for
+   GraphQL (``emulator.graphql_api``), whose calculated-cost bucket is separate;
 4. the API version in the path: supported -> itself; well-formed but unsupported -> falls forward to the
    oldest supported stable version; malformed -> 404 (UNCONFIRMED: Shopify's answer to a garbage version
    is not documented; 404 is what an unroutable path gets). No version (``/admin/webhooks.json``) -> the
@@ -27,6 +30,7 @@ from emulator import webhook_rest
 from emulator.context import current
 from emulator.errors import UNAUTHORIZED_BODY, ApiError, not_found
 from emulator.fault_model import FAULT_ENVIRON_KEY
+from emulator.graphql_api import is_graphql_path
 from emulator.oauth import GRANT_PATHS
 from emulator.routing import SHOP_ENVIRON_KEY
 from emulator.state import Shop, Token
@@ -48,6 +52,15 @@ _VERSIONED_PATH = re.compile(r"^/admin/api/([^/]*)/")
 bp = Blueprint("admin_api", __name__)
 
 F = TypeVar("F", bound=Callable[..., ResponseReturnValue])
+
+
+# UNCONFIRMED (Shopify has announced the change, not its answer): a 401 whose message says what changed and
+# what to do, so a client can tell it from a wrong token.
+NON_EXPIRING_REFUSED_BODY: dict[str, Any] = {
+    "errors": "[API] Non-expiring access tokens are no longer accepted for public apps. "
+    "Use an expiring offline access token "
+    "(https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens)."
+}
 
 
 def throttled_body(leak_rate: float) -> dict[str, Any]:
@@ -90,9 +103,17 @@ def admit() -> None:
             return
         presented = request.headers.get(ACCESS_TOKEN_HEADER, "")
         token = shop.token_by_value(presented) if presented else None
-        if token is None:
+        if token is None or token.expired(emu.store.clock()):
             raise ApiError(401, UNAUTHORIZED_BODY)
+        if shop.refuse_non_expiring_tokens and token.expires_at is None:
+            app = shop.apps.get(token.app)
+            if app is not None and app.public:
+                raise ApiError(401, NON_EXPIRING_REFUSED_BODY)
         g.token_id, g.app = token.id, token.app
+        if is_graphql_path(path):
+            if garbage_version:
+                raise not_found()
+            return
         admission = emu.throttle.admit(shop, token.app)
         g.call_limit = admission.header_value
         if not admission.allowed:
@@ -126,6 +147,7 @@ def decorate(response: Response) -> Response:
                 app=g.get("app"),
                 token_id=g.get("token_id"),
                 fault=request.environ.get(FAULT_ENVIRON_KEY),
+                graphql=g.get("graphql_log"),
             )
     return response
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from emulator import admin_api, control, deliveries, faults, oauth
+from emulator import admin_api, control, deliveries, faults, graphql_api, graphql_cost, oauth
 from emulator.aep import app as aep_app
 from emulator.context import EXTENSION_KEY, Emulator
 from emulator.delivery_model import DeliverySettings
@@ -14,7 +14,7 @@ from emulator.fault_model import FaultConfig
 from emulator.jsonio import control_error_response, error_response, use_ordered_json
 from emulator.request_log import RequestLog
 from emulator.routing import ShopRouting
-from emulator.state import RateLimit, Store
+from emulator.state import CostLimit, RateLimit, Store
 from emulator.throttle import Throttle
 
 
@@ -23,6 +23,8 @@ def create_app(
     default_rate_limit: RateLimit,
     delivery_settings: DeliverySettings | None = None,
     fault_config: FaultConfig | None = None,
+    cost_limit: CostLimit | None = None,
+    token_lifetime: float | None = None,
 ) -> Flask:
     app = Flask("emulator")
     use_ordered_json(app)
@@ -33,8 +35,11 @@ def create_app(
     # Webhook delivery worker (emulator.deliveries); its threads start with the first event.
     deliveries.install(app, store, delivery_settings)
     app.register_blueprint(admin_api.bp)
+    # The GraphQL Admin API and its points buckets (emulator.graphql_api).
+    graphql_api.install(app, store, cost_limit or graphql_cost.default_cost_limit())
     app.register_blueprint(control.bp)
-    oauth.install(app, store)  # the OAuth grant (authorize, access_token) and its control switches
+    # The OAuth grants (authorize, access_token incl. client credentials) and their control switches.
+    oauth.install(app, store, token_lifetime=token_lifetime)
     app.register_error_handler(ApiError, error_response)
     app.register_error_handler(ControlError, control_error_response)
     app.register_error_handler(HTTPException, _http_error)

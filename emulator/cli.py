@@ -1,7 +1,8 @@
 """Command line: ``python -m emulator serve --host 127.0.0.1 --port 8787 [--state-file PATH]
 [--bucket-size 40 --leak-rate 2] [--seed FILE] [--delivery-retry-schedule 60,120,...]
 [--delivery-time-scale 1] [--delivery-connect-timeout 1 --delivery-timeout 5] [--delivery-allow-remote]
-[--faults FILE.json]``. It stops cleanly (state saved, exit 0) on SIGINT or SIGTERM."""
+[--faults FILE.json] [--graphql-bucket-size 2000 --graphql-restore-rate 100 --graphql-max-query-cost 1000]
+[--token-lifetime 86399]``. It stops cleanly (state saved, exit 0) on SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import click
 from emulator.delivery_model import DeliverySettings, SettingsError
 from emulator.fault_model import FaultConfigError
 from emulator.faults import load_config_file
+from emulator.graphql_cost import DEFAULT_MAX_QUERY_COST, DEFAULT_MAXIMUM_AVAILABLE, DEFAULT_RESTORE_RATE
+from emulator.oauth import DEFAULT_TOKEN_LIFETIME
 from emulator.seed import SeedError
 from emulator.server import (
     DEFAULT_HOST,
@@ -21,7 +24,7 @@ from emulator.server import (
     make_emulator_server,
     serve_until_signalled,
 )
-from emulator.state import StateFileError
+from emulator.state import CostLimit, StateFileError
 from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
 
 
@@ -101,6 +104,34 @@ def main() -> None:
     help="Inject faults from the start: a JSON file {seed, rules} (see emulator/faults.py); "
     "/_control/reset comes back to it.",
 )
+@click.option(
+    "--graphql-bucket-size",
+    default=DEFAULT_MAXIMUM_AVAILABLE,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="GraphQL points bucket per shop and app (maximumAvailable).",
+)
+@click.option(
+    "--graphql-restore-rate",
+    default=DEFAULT_RESTORE_RATE,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="GraphQL points restored per second.",
+)
+@click.option(
+    "--graphql-max-query-cost",
+    default=DEFAULT_MAX_QUERY_COST,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Single-query cost cap (MAX_COST_EXCEEDED above it or above the bucket).",
+)
+@click.option(
+    "--token-lifetime",
+    default=DEFAULT_TOKEN_LIFETIME,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds a client-credentials access token lives.",
+)
 def serve(
     host: str,
     port: int,
@@ -114,6 +145,10 @@ def serve(
     delivery_timeout: float,
     delivery_allow_remote: bool,
     faults_file: Path | None,
+    graphql_bucket_size: int,
+    graphql_restore_rate: float,
+    graphql_max_query_cost: int,
+    token_lifetime: float,
 ) -> None:
     """Serve the Admin API at /shops/{shop}/admin/... and the control surface at /_control."""
     changes: dict[str, Any] = {
@@ -140,6 +175,8 @@ def serve(
             seed=seed,
             delivery_settings=delivery_settings,
             faults=faults,
+            cost_limit=CostLimit(graphql_bucket_size, graphql_restore_rate, graphql_max_query_cost),
+            token_lifetime=token_lifetime,
         )
     except (StateFileError, SeedError) as exc:
         raise click.ClickException(str(exc)) from None

@@ -12,51 +12,75 @@ Server
   Fault injection (5xx, 429 storms, latency, connection resets): /_control/faults, see emulator.faults
 
 Shops  (shop JSON: {name, domain, timezone, rate_limit: {bucket_size, leak_rate, default},
-        apps: [{name, webhook_api_version}], admin_base_url})
+        cost_limit: {maximum_available, restore_rate, max_query_cost, default}, refuse_non_expiring_tokens,
+        apps: [app, ...], admin_base_url})
   GET    /_control/shops                           -> 200 {"shops": [shop, ...]}
   POST   /_control/shops                           body {name, timezone?="-05:00" (±HH:MM or IANA),
                                                       app?="default", client_secret?=random,
                                                       webhook_api_version?=newest stable,
-                                                      client_id?=random, redirect_urls?=[]}
+                                                      client_id?=random, redirect_urls?=[],
+                                                      scopes?=[] (of the app's installation),
+                                                      public?=false}
                                                    -> 201 {"shop": shop, "app": app-with-client_secret}
   GET    /_control/shops/{shop}                    -> 200 {"shop": shop}
-  PATCH  /_control/shops/{shop}                    body {timezone?} -> 200 {"shop": shop}
+  PATCH  /_control/shops/{shop}                    body {timezone?, refuse_non_expiring_tokens?: bool}
+                                                   -> 200 {"shop": shop}; with refuse_non_expiring_tokens
+                                                      a public app's non-expiring token gets 401 (Shopify
+                                                      from 2027-01-01, see emulator.admin_api)
   DELETE /_control/shops/{shop}                    -> 200 {}
   PUT    /_control/shops/{shop}/rate_limit         body {bucket_size: int>=1, leak_rate: number>0}
                                                    -> 200 {"rate_limit": {...}}; buckets restart empty
   DELETE /_control/shops/{shop}/rate_limit         -> 200 {"rate_limit": {...}}; back to the server default
+  PUT    /_control/shops/{shop}/cost_limit         body {maximum_available?: int>=1, restore_rate?: number>0,
+                                                      max_query_cost?: int>=1} (absent: server default)
+                                                   -> 200 {"cost_limit": {...}}; the GraphQL points buckets
+                                                      of the shop's apps restart full
+  DELETE /_control/shops/{shop}/cost_limit         -> 200 {"cost_limit": {...}}; back to the server default
+  GET    /_control/shops/{shop}/cost_limit         ?app=default -> 200 {"cost_limit": {...},
+                                                      "throttle_status": {maximumAvailable,
+                                                      currentlyAvailable, restoreRate}} (of that app's bucket)
 
-Apps  (app JSON: {name, webhook_api_version}; client_secret only in the POST answer)
+Apps  (app JSON: {name, webhook_api_version, client_id, scopes, public, installed}; client_secret only in
+       the POST answer. scopes: the installation's, what a client-credentials token gets; public: only a
+       public app loses its non-expiring tokens; installed: false makes the client credentials grant fail)
   GET    /_control/shops/{shop}/apps               -> 200 {"apps": [app, ...]}
   POST   /_control/shops/{shop}/apps               body {name, client_secret?, webhook_api_version?,
-                                                      client_id?, redirect_urls?}
+                                                      client_id?, redirect_urls?, scopes?, public?,
+                                                      installed?}
                                                    -> 201 {"app": app-with-client_secret}
   OAuth settings of an app (client_id, redirect_urls), the grant and its switches: see emulator.oauth
-  PATCH  /_control/shops/{shop}/apps/{app}         body {client_secret?, webhook_api_version?}
-                                                   -> 200 {"app": app}
+  PATCH  /_control/shops/{shop}/apps/{app}         body {client_secret?, webhook_api_version?, scopes?,
+                                                      public?, installed?} -> 200 {"app": app}
 
-Tokens  (token JSON: {id, app, scopes, created_at}; the token value only in the POST answer)
+Tokens  (token JSON: {id, app, scopes, created_at, grant: static|authorization_code|client_credentials,
+         expires_at: ISO-8601 or null}; the token value only in the POST answer)
   GET    /_control/shops/{shop}/tokens             -> 200 {"tokens": [token, ...]}
   POST   /_control/shops/{shop}/tokens             body {app?="default" (created if missing),
                                                       scopes?=[] (list or "a,b" string),
-                                                      token? (pin the value: "shpat_" + 32 hex)}
+                                                      token? (pin the value: "shpat_" + 32 hex),
+                                                      expires_in? (seconds: an expiring token)}
                                                    -> 201 {"token": token, "access_token": "shpat_..."}
   PATCH  /_control/shops/{shop}/tokens/{id}        body {scopes} -> 200 {"token": token}
   DELETE /_control/shops/{shop}/tokens/{id}        -> 200 {} ; the token stops working (401)
 
-Subscriptions behind the app's back  (subscription JSON: the REST webhook object plus "app")
+Subscriptions behind the app's back  (subscription JSON: the REST webhook object plus "app", "filter" and
+        "name", the GraphQL-only attributes; null when never set)
   GET    /_control/shops/{shop}/subscriptions      ?app= (optional) -> 200 {"subscriptions": [...]} (id order)
   POST   /_control/shops/{shop}/subscriptions      body {topic, address, app?="default", format?="json",
-                                                      fields?=[], metafield_namespaces?=[],
-                                                      created_at? (ISO-8601)} ; no topic/scope/address
+                                                      fields?=[], metafield_namespaces?=[], filter?,
+                                                      name?, created_at? (ISO-8601)} ; no topic/scope/address
                                                       checks -> 201 {"subscription": ...}
   GET    /_control/shops/{shop}/subscriptions/{id} -> 200 {"subscription": ...}
   PATCH  /_control/shops/{shop}/subscriptions/{id} body {address?, topic?, format?, fields?,
-                                                      metafield_namespaces?} ; updated_at is bumped
+                                                      metafield_namespaces?, filter?, name?} (filter and
+                                                      name: null clears) ; updated_at is bumped
                                                    -> 200 {"subscription": ...}
   DELETE /_control/shops/{shop}/subscriptions/{id} -> 200 {}
 
-Request log  (entry: {seq, time, method, path, query, status, app, token_id}; never a token value)
+Request log  (entry: {seq, time, method, path, query, status, app, token_id, fault}; never a token value.
+              GraphQL calls add graphql: {operation: query|mutation|null, operation_name, root_fields,
+              requested_cost, actual_cost, outcome: ok|throttled|max_cost_exceeded|invalid}; never the
+              query text or variables)
   GET    /_control/shops/{shop}/requests           ?since=<seq> (optional)
                                                    -> 200 {"requests": [...]} oldest first
   DELETE /_control/shops/{shop}/requests           -> 200 {}
@@ -88,16 +112,27 @@ Webhook deliveries  (emulator.deliveries; kept in memory, cleared by /_control/r
                                                       remove_failing_subscriptions, allow_remote}}
   PUT    /_control/deliveries/settings             body: any of those keys -> 200 {"settings": ...}
   503 when the delivery worker has been stopped (server shutting down).
+  Pub/Sub and EventBridge subscriptions get deliveries too (status succeeded, no network): each is published
+  to the sink, a per-shop list of messages {seq, shop, delivery_id, subscription_id, destination: pubsub|
+  eventbridge, address, pubsub_project?, pubsub_topic?, arn?, topic, attributes (the X-Shopify-* headers
+  without the HMAC, X-Shopify-Name included), body (as JSON text)}. Kept in memory, cleared on reset.
+  GET    /_control/shops/{shop}/sink               -> 200 {"messages": [...]} oldest first
+  DELETE /_control/shops/{shop}/sink               -> 200 {}
+  GET    /_control/sink                            ?shop= -> 200 {"messages": [...]}
+
+GraphQL Admin API (emulator.graphql_api), OAuth (emulator.oauth: the client credentials grant and its
+token_lifetime setting) and fault injection (emulator.faults) document their own control endpoints there.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from flask import Blueprint, request
 from flask.typing import ResponseReturnValue
 
-from emulator import accounts, deliveries, delivery_model, webhook_rest
+from emulator import accounts, deliveries, delivery_model, graphql_api, webhook_rest
 from emulator.context import current
 from emulator.errors import ControlError
 from emulator.jsonio import control_body
@@ -105,6 +140,16 @@ from emulator.state import DEFAULT_APP, App, Shop, Store, Subscription, Token
 from emulator.timeutil import format_timestamp, parse_timestamp
 
 bp = Blueprint("control", __name__, url_prefix="/_control")
+
+
+def _cost_limit_json(shop: Shop) -> dict[str, Any]:
+    limit = graphql_api.cost_throttle().limit_for(shop)
+    return {
+        "maximum_available": limit.maximum_available,
+        "restore_rate": limit.restore_rate,
+        "max_query_cost": limit.max_query_cost,
+        "default": shop.cost_limit is None,
+    }
 
 
 def _shop_json(shop: Shop) -> dict[str, Any]:
@@ -118,13 +163,22 @@ def _shop_json(shop: Shop) -> dict[str, Any]:
             "leak_rate": limit.leak_rate,
             "default": shop.rate_limit is None,
         },
+        "cost_limit": _cost_limit_json(shop),
+        "refuse_non_expiring_tokens": shop.refuse_non_expiring_tokens,
         "apps": [_app_json(app) for app in shop.apps.values()],
         "admin_base_url": f"{request.host_url}shops/{shop.name}",
     }
 
 
 def _app_json(app: App, *, with_secret: bool = False) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": app.name, "webhook_api_version": app.webhook_api_version}
+    data: dict[str, Any] = {
+        "name": app.name,
+        "webhook_api_version": app.webhook_api_version,
+        "client_id": app.client_id,
+        "scopes": list(app.scopes),
+        "public": app.public,
+        "installed": app.installed,
+    }
     if with_secret:
         data["client_secret"] = app.client_secret
     return data
@@ -136,11 +190,17 @@ def _token_json(token: Token, shop: Shop) -> dict[str, Any]:
         "app": token.app,
         "scopes": list(token.scopes),
         "created_at": format_timestamp(token.created_at, shop.timezone),
+        "grant": token.grant,
+        "expires_at": (
+            format_timestamp(math.ceil(token.expires_at), shop.timezone)
+            if token.expires_at is not None
+            else None
+        ),
     }
 
 
 def _subscription_json(sub: Subscription, shop: Shop) -> dict[str, Any]:
-    return {**webhook_rest.render(sub, shop), "app": sub.app}
+    return {**webhook_rest.render(sub, shop), "app": sub.app, "filter": sub.filter, "name": sub.name}
 
 
 def _subscription(shop: Shop, raw_id: str) -> Subscription:
@@ -171,6 +231,14 @@ def _text(body: dict[str, Any], key: str) -> str | None:
     return value
 
 
+def _optional_text(body: dict[str, Any], key: str) -> str | None:
+    """A string attribute that may be null (filter, name); "" is kept (a filter sent empty)."""
+    value = body.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ControlError(400, f"{key} must be a string or null")
+    return value
+
+
 def _format(value: str | None) -> str | None:
     if value is not None and value not in webhook_rest.FORMATS:
         raise ControlError(400, f"format must be one of {', '.join(webhook_rest.FORMATS)}")
@@ -191,6 +259,7 @@ def reset() -> ResponseReturnValue:
     with emu.store.lock:
         emu.store.reset()
         emu.throttle.forget()
+        graphql_api.cost_throttle().forget()
         emu.requests.clear()
         deliveries.current_engine().clear()
     return {}
@@ -220,6 +289,8 @@ def create_shop() -> ResponseReturnValue:
             webhook_api_version=body.get("webhook_api_version"),
             client_id=body.get("client_id"),
             redirect_urls=body.get("redirect_urls"),
+            scopes=body.get("scopes"),
+            public=body.get("public"),
         )
         store.save()
         return {"shop": _shop_json(shop), "app": _app_json(app, with_secret=True)}, 201
@@ -238,8 +309,11 @@ def update_shop(shop_name: str) -> ResponseReturnValue:
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
-        if "timezone" in body:
-            shop.timezone = accounts.check_timezone(body["timezone"])
+        timezone = accounts.check_timezone(body["timezone"]) if "timezone" in body else shop.timezone
+        refuse = shop.refuse_non_expiring_tokens
+        if "refuse_non_expiring_tokens" in body:
+            refuse = accounts.check_bool(body["refuse_non_expiring_tokens"], "refuse_non_expiring_tokens")
+        shop.timezone, shop.refuse_non_expiring_tokens = timezone, refuse
         store.save()
         return {"shop": _shop_json(shop)}
 
@@ -251,6 +325,7 @@ def delete_shop(shop_name: str) -> ResponseReturnValue:
         accounts.get_shop(emu.store, shop_name)
         del emu.store.shops[shop_name]
         emu.throttle.forget(shop_name)
+        graphql_api.cost_throttle().forget(shop_name)
         emu.requests.clear(shop_name)
         deliveries.current_engine().forget_shop(shop_name)
         emu.store.save()
@@ -280,6 +355,40 @@ def clear_rate_limit(shop_name: str) -> ResponseReturnValue:
         return {"rate_limit": _shop_json(shop)["rate_limit"]}
 
 
+@bp.get("/shops/<shop_name>/cost_limit")
+def get_cost_limit(shop_name: str) -> ResponseReturnValue:
+    emu = current()
+    app = request.args.get("app", DEFAULT_APP)
+    with emu.store.lock:
+        shop = accounts.get_shop(emu.store, shop_name)
+        status = graphql_api.cost_throttle().bucket(shop, app).status()
+        return {"cost_limit": _cost_limit_json(shop), "throttle_status": status.to_json()}
+
+
+@bp.put("/shops/<shop_name>/cost_limit")
+def set_cost_limit(shop_name: str) -> ResponseReturnValue:
+    body = control_body()
+    emu = current()
+    throttle = graphql_api.cost_throttle()
+    with emu.store.lock:
+        shop = accounts.get_shop(emu.store, shop_name)
+        shop.cost_limit = accounts.check_cost_limit(body, throttle.default)
+        throttle.forget(shop_name)
+        emu.store.save()
+        return {"cost_limit": _cost_limit_json(shop)}
+
+
+@bp.delete("/shops/<shop_name>/cost_limit")
+def clear_cost_limit(shop_name: str) -> ResponseReturnValue:
+    emu = current()
+    with emu.store.lock:
+        shop = accounts.get_shop(emu.store, shop_name)
+        shop.cost_limit = None
+        graphql_api.cost_throttle().forget(shop_name)
+        emu.store.save()
+        return {"cost_limit": _cost_limit_json(shop)}
+
+
 # --- apps -----------------------------------------------------------------------------------------
 
 
@@ -305,6 +414,9 @@ def create_app(shop_name: str) -> ResponseReturnValue:
             webhook_api_version=body.get("webhook_api_version"),
             client_id=body.get("client_id"),
             redirect_urls=body.get("redirect_urls"),
+            scopes=body.get("scopes"),
+            public=body.get("public"),
+            installed=body.get("installed"),
         )
         store.save()
         return {"app": _app_json(app, with_secret=True)}, 201
@@ -317,7 +429,12 @@ def update_app(shop_name: str, app_name: str) -> ResponseReturnValue:
     with store.lock:
         app = accounts.get_app(accounts.get_shop(store, shop_name), app_name)
         accounts.update_app(
-            app, client_secret=body.get("client_secret"), webhook_api_version=body.get("webhook_api_version")
+            app,
+            client_secret=body.get("client_secret"),
+            webhook_api_version=body.get("webhook_api_version"),
+            scopes=body.get("scopes"),
+            public=body.get("public"),
+            installed=body.get("installed"),
         )
         store.save()
         return {"app": _app_json(app)}
@@ -340,8 +457,18 @@ def create_token(shop_name: str) -> ResponseReturnValue:
     store = current().store
     with store.lock:
         shop = accounts.get_shop(store, shop_name)
+        expires_in = body.get("expires_in")
+        if expires_in is not None and (
+            not isinstance(expires_in, int | float) or isinstance(expires_in, bool) or expires_in <= 0
+        ):
+            raise ControlError(400, "expires_in must be a positive number of seconds")
         token = accounts.create_token(
-            store, shop, app=body.get("app"), scopes=body.get("scopes"), value=body.get("token")
+            store,
+            shop,
+            app=body.get("app"),
+            scopes=body.get("scopes"),
+            value=body.get("token"),
+            expires_at=store.clock() + expires_in if expires_in is not None else None,
         )
         store.save()
         return {"token": _token_json(token, shop), "access_token": token.value}, 201
@@ -398,6 +525,7 @@ def _create_subscription(store: Store, shop: Shop, body: dict[str, Any]) -> Subs
             created_at = parse_timestamp(str(body["created_at"]), shop.timezone)
         except ValueError:
             raise ControlError(400, "created_at must be an ISO-8601 timestamp") from None
+    filter_text, name = _optional_text(body, "filter"), _optional_text(body, "name")
     if app_name not in shop.apps:
         accounts.create_app(store, shop, app_name)
     return Subscription(
@@ -410,6 +538,8 @@ def _create_subscription(store: Store, shop: Shop, body: dict[str, Any]) -> Subs
         metafield_namespaces=namespaces,
         created_at=created_at,
         updated_at=created_at,
+        filter=filter_text,
+        name=name,
     )
 
 
@@ -444,6 +574,11 @@ def change_subscription(shop_name: str, sub_id: str) -> ResponseReturnValue:
         address, topic = _text(body, "address"), _text(body, "topic")
         fmt = _format(_text(body, "format"))
         fields, namespaces = _string_list(body, "fields"), _string_list(body, "metafield_namespaces")
+        filter_text, name = _optional_text(body, "filter"), _optional_text(body, "name")
+        if "filter" in body:
+            sub.filter = filter_text
+        if "name" in body:
+            sub.name = name
         sub.address = address if address is not None else sub.address
         sub.topic = topic if topic is not None else sub.topic
         sub.format = fmt if fmt is not None else sub.format
@@ -655,3 +790,28 @@ def update_delivery_settings() -> ResponseReturnValue:
     except delivery_model.SettingsError as exc:
         raise ControlError(400, str(exc)) from None
     return {"settings": settings.to_json()}
+
+
+# --- the Pub/Sub and EventBridge sink (emulator.deliveries) ------------------------------------------------
+
+
+@bp.get("/shops/<shop_name>/sink")
+def list_shop_sink(shop_name: str) -> ResponseReturnValue:
+    store = current().store
+    with store.lock:
+        accounts.get_shop(store, shop_name)
+    return {"messages": _engine().sink_messages(shop=shop_name)}
+
+
+@bp.delete("/shops/<shop_name>/sink")
+def clear_shop_sink(shop_name: str) -> ResponseReturnValue:
+    store = current().store
+    with store.lock:
+        accounts.get_shop(store, shop_name)
+    _engine().clear_sink(shop=shop_name)
+    return {}
+
+
+@bp.get("/sink")
+def list_sink() -> ResponseReturnValue:
+    return {"messages": _engine().sink_messages(shop=request.args.get("shop"))}

@@ -38,7 +38,8 @@ class ControlClient:
         self.call("POST", "/reset")
 
     def create_shop(self, name: str, **options: Any) -> dict[str, Any]:
-        """Options: timezone, app, client_secret, webhook_api_version. Returns {"shop", "app"}."""
+        """Options: timezone, app, client_secret, webhook_api_version, client_id, redirect_urls, scopes
+        (the app's installation), public. Returns {"shop", "app"}."""
         result: dict[str, Any] = self.call("POST", "/shops", {"name": name, **options})
         return result
 
@@ -86,6 +87,112 @@ class ControlClient:
             "requests"
         ]
         return entries
+
+    # --- apps, tokens and the 2026 credentials (see emulator.control and emulator.oauth) -------------
+
+    def create_app(self, shop: str, name: str, **options: Any) -> dict[str, Any]:
+        """Options: client_secret, webhook_api_version, client_id, redirect_urls, scopes, public,
+        installed. Returns the app JSON with its client_secret."""
+        app: dict[str, Any] = self.call("POST", f"/shops/{shop}/apps", {"name": name, **options})["app"]
+        return app
+
+    def update_app(self, shop: str, app: str, **changes: Any) -> dict[str, Any]:
+        """Changes: client_secret, webhook_api_version, scopes (the installation's), public, installed."""
+        updated: dict[str, Any] = self.call("PATCH", f"/shops/{shop}/apps/{app}", changes)["app"]
+        return updated
+
+    def update_shop(self, shop: str, **changes: Any) -> dict[str, Any]:
+        """Changes: timezone, refuse_non_expiring_tokens (Shopify from 2027-01-01 for public apps)."""
+        updated: dict[str, Any] = self.call("PATCH", f"/shops/{shop}", changes)["shop"]
+        return updated
+
+    def tokens(self, shop: str) -> list[dict[str, Any]]:
+        """Token JSON (id, app, scopes, created_at, grant, expires_at), never the token values."""
+        found: list[dict[str, Any]] = self.call("GET", f"/shops/{shop}/tokens")["tokens"]
+        return found
+
+    def create_expiring_token(
+        self, shop: str, expires_in: float, scopes: list[str] | tuple[str, ...] = (), app: str | None = None
+    ) -> str:
+        """A token that stops working after ``expires_in`` seconds (emulator clock)."""
+        body: dict[str, Any] = {"scopes": list(scopes), "expires_in": expires_in}
+        if app is not None:
+            body["app"] = app
+        value: str = self.call("POST", f"/shops/{shop}/tokens", body)["access_token"]
+        return value
+
+    def oauth_settings(self) -> dict[str, Any]:
+        settings: dict[str, Any] = self.call("GET", "/oauth/settings")["settings"]
+        return settings
+
+    def set_oauth_settings(self, **settings: Any) -> dict[str, Any]:
+        """Keys: code_lifetime, withhold_scopes, token_lifetime (seconds a client-credentials token lives)."""
+        updated: dict[str, Any] = self.call("PUT", "/oauth/settings", settings)["settings"]
+        return updated
+
+    def set_token_lifetime(self, seconds: float) -> None:
+        self.set_oauth_settings(token_lifetime=seconds)
+
+    def grant_client_credentials(self, shop: str, client_id: str, client_secret: str) -> dict[str, Any]:
+        """The client credentials grant on the shop's own token endpoint (not the control surface):
+        {"access_token", "scope", "expires_in"}; raises ControlClientError with the error JSON text."""
+        response = self._session.post(
+            f"{self.base_url}/shops/{shop}/admin/oauth/access_token",
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
+            timeout=self.timeout,
+        )
+        if response.status_code != 200:
+            raise ControlClientError(response.status_code, response.text)
+        granted: dict[str, Any] = response.json()
+        return granted
+
+    # --- GraphQL points buckets (see "Shops" in emulator.control) --------------------------------------
+
+    def set_cost_limit(
+        self,
+        shop: str,
+        *,
+        maximum_available: int | None = None,
+        restore_rate: float | None = None,
+        max_query_cost: int | None = None,
+    ) -> dict[str, Any]:
+        """The shop's GraphQL bucket (absent values: the server default); its buckets restart full."""
+        body = {
+            key: value
+            for key, value in (
+                ("maximum_available", maximum_available),
+                ("restore_rate", restore_rate),
+                ("max_query_cost", max_query_cost),
+            )
+            if value is not None
+        }
+        limit: dict[str, Any] = self.call("PUT", f"/shops/{shop}/cost_limit", body)["cost_limit"]
+        return limit
+
+    def clear_cost_limit(self, shop: str) -> None:
+        self.call("DELETE", f"/shops/{shop}/cost_limit")
+
+    def cost_status(self, shop: str, app: str = "default") -> dict[str, Any]:
+        """{maximumAvailable, currentlyAvailable, restoreRate} of the app's bucket on the shop, now."""
+        status: dict[str, Any] = self.call("GET", f"/shops/{shop}/cost_limit", params={"app": app})[
+            "throttle_status"
+        ]
+        return status
+
+    def graphql_calls(self, shop: str, since: int = 0) -> list[dict[str, Any]]:
+        """The request-log entries of GraphQL calls (each with its "graphql" summary), oldest first."""
+        return [entry for entry in self.requests(shop, since) if "graphql" in entry]
+
+    # --- the Pub/Sub and EventBridge sink --------------------------------------------------------------
+
+    def sink(self, shop: str | None = None) -> list[dict[str, Any]]:
+        """Messages delivered to pubsub:// and EventBridge subscriptions (no network), oldest first."""
+        path = f"/shops/{shop}/sink" if shop is not None else "/sink"
+        messages: list[dict[str, Any]] = self.call("GET", path)["messages"]
+        return messages
+
+    def clear_sink(self, shop: str) -> None:
+        self.call("DELETE", f"/shops/{shop}/sink")
 
     # --- webhook deliveries (see "Webhook deliveries" in emulator.control) ----------------------------
 

@@ -7,6 +7,10 @@ they start with the first event and stop on :meth:`DeliveryEngine.stop` (the ser
 stops). Scheduling uses the monotonic clock (real time, scaled by the settings); the timestamps shown
 (``triggered_at``, attempt ``at``) use the store's clock, like every other emulator timestamp.
 
+Pub/Sub and EventBridge subscriptions are delivered without network: the message (the payload and, as
+attributes, the ``X-Shopify-*`` headers without the HMAC, which Shopify signs only for HTTPS) is appended to
+the *sink*, an in-memory list per shop that the control surface reads. Such a send always succeeds.
+
 Records live in memory only (bounded to ``MAX_RECORDS``; the oldest settled ones are dropped first) and do
 not survive a restart; ``/_control/reset`` clears them and drops queued sends.
 
@@ -21,6 +25,7 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -56,6 +61,7 @@ from emulator.state import Shop, Store, Subscription
 ENGINE_KEY = "shopstream_deliveries"
 DEFAULT_WORKERS = 4
 MAX_RECORDS = 10_000
+MAX_SINK_MESSAGES = 10_000
 MAX_WAIT_SECONDS = 60.0
 STOP_JOIN_SECONDS = 2.0  # an in-flight send is not interrupted; its daemon thread ends on its own
 
@@ -106,7 +112,7 @@ def skip_reason(sub: Subscription, shop: Shop, settings: DeliverySettings) -> st
     if sub.format != "json":
         return f"format {sub.format!r} is not emulated (JSON deliveries only)"
     if addresses.is_cloud_address(sub.address):
-        return "Pub/Sub and EventBridge addresses are not emulated"
+        return None  # published to the sink, no network
     try:
         parts = urlsplit(sub.address)
         scheme, host = parts.scheme.lower(), parts.hostname
@@ -139,6 +145,8 @@ class DeliveryEngine:
         self._seq = 0
         self._threads: list[threading.Thread] = []
         self._stopped = False
+        self._sink: deque[dict[str, Any]] = deque(maxlen=MAX_SINK_MESSAGES)
+        self._sink_seq = 0
 
     # --- settings ---------------------------------------------------------------------------------
 
@@ -186,6 +194,7 @@ class DeliveryEngine:
                 webhook_id=webhook_id,
                 event_id=event_id,
                 triggered_at=triggered_at,
+                name=sub.name,
             )
             records.append(
                 Delivery(
@@ -284,10 +293,11 @@ class DeliveryEngine:
     # --- forgetting -------------------------------------------------------------------------------
 
     def clear(self) -> None:
-        """Forget every delivery and drop queued sends (in-flight sends finish unrecorded)."""
+        """Forget every delivery and sink message; drop queued sends (in-flight sends finish unrecorded)."""
         with self._cond:
             self._records.clear()
             self._queue.clear()
+            self._sink.clear()
             self._cond.notify_all()
 
     def forget_shop(self, shop: str) -> None:
@@ -296,7 +306,55 @@ class DeliveryEngine:
             self._records = {i: r for i, r in self._records.items() if r.shop != shop}
             self._queue = [job for job in self._queue if job.delivery_id in self._records]
             heapq.heapify(self._queue)
+            self._drop_sink(shop)
             self._cond.notify_all()
+
+    # --- the Pub/Sub and EventBridge sink ---------------------------------------------------------
+
+    def sink_messages(self, *, shop: str | None = None) -> list[dict[str, Any]]:
+        """Messages published to cloud destinations (of ``shop``, or all), oldest first."""
+        with self._cond:
+            return [dict(m) for m in self._sink if shop is None or m["shop"] == shop]
+
+    def clear_sink(self, *, shop: str | None = None) -> None:
+        with self._cond:
+            self._drop_sink(shop)
+
+    def _drop_sink(self, shop: str | None) -> None:
+        kept = [m for m in self._sink if shop is not None and m["shop"] != shop]
+        self._sink.clear()
+        self._sink.extend(kept)
+
+    def _publish(self, record: Delivery) -> SendResult:
+        """Append the delivery to the sink as the cloud destination would receive it."""
+        address = record.address
+        destination: dict[str, Any]
+        if address.startswith("pubsub://"):
+            project, _, topic = address.removeprefix("pubsub://").partition(":")
+            destination = {"destination": "pubsub", "pubsub_project": project, "pubsub_topic": topic}
+        else:
+            destination = {"destination": "eventbridge", "arn": address}
+        attributes = {
+            key: value
+            for key, value in record.headers.items()
+            if key.startswith("X-Shopify-") and key != "X-Shopify-Hmac-Sha256"
+        }
+        with self._cond:
+            self._sink_seq += 1
+            self._sink.append(
+                {
+                    "seq": self._sink_seq,
+                    "shop": record.shop,
+                    "delivery_id": record.id,
+                    "subscription_id": record.subscription_id,
+                    "address": address,
+                    **destination,
+                    "topic": record.topic,
+                    "attributes": attributes,
+                    "body": record.body.decode("utf-8"),
+                }
+            )
+        return SendResult(status_code=None, error=None, duration=0.0, published=True)
 
     def _evict(self) -> None:
         """Keep at most MAX_RECORDS, dropping the oldest settled deliveries (caller holds the lock)."""
@@ -372,13 +430,16 @@ class DeliveryEngine:
         at = rfc3339_millis(self._store.clock())
         offset = time.monotonic() - record.triggered_monotonic
         try:
-            result = self._send(
-                record.address,
-                record.body,
-                record.headers,
-                connect_timeout=settings.connect_timeout,
-                timeout=settings.timeout,
-            )
+            if addresses.is_cloud_address(record.address):
+                result = self._publish(record)
+            else:
+                result = self._send(
+                    record.address,
+                    record.body,
+                    record.headers,
+                    connect_timeout=settings.connect_timeout,
+                    timeout=settings.timeout,
+                )
         except Exception as exc:  # a sender bug must not leave the delivery unsettled forever
             result = SendResult(None, f"internal error: {type(exc).__name__}", 0.0)
         final_failure = False

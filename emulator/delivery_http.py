@@ -19,9 +19,12 @@ class SendResult:
     status_code: int | None
     error: str | None
     duration: float  # seconds
+    published: bool = False  # handed to the Pub/Sub / EventBridge sink (no HTTP, always accepted)
 
     @property
     def ok(self) -> bool:
+        if self.published:
+            return True
         return self.error is None and self.status_code is not None and 200 <= self.status_code < 300
 
 

@@ -196,11 +196,13 @@ def delivery_headers(
     webhook_id: str,
     event_id: str,
     triggered_at: str,
+    name: str | None = None,
 ) -> dict[str, str]:
     """The request headers of one delivery (reference §8). The signature is computed here, once, so the
     client secret need not be kept; a secret rotated later applies to later events only (Shopify: rotation
-    "can take up to an hour" to reach deliveries)."""
-    return {
+    "can take up to an hour" to reach deliveries). ``X-Shopify-Name`` carries the subscription's name, when
+    it has one (reference §8)."""
+    headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "X-Shopify-Topic": topic,
@@ -211,6 +213,9 @@ def delivery_headers(
         "X-Shopify-Event-Id": event_id,
         "X-Shopify-Triggered-At": triggered_at,
     }
+    if name:
+        headers["X-Shopify-Name"] = name
+    return headers
 
 
 # --- records --------------------------------------------------------------------------------------

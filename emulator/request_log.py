@@ -3,6 +3,8 @@
 Entries record method, path, query, status, time, which token id / app made the call and any injected
 fault (``emulator.faults``), never a token value: the token travels in a header that is not logged, and
 query values that look secret are redacted. Kept in memory only (bounded), so it does not survive a restart.
+GraphQL calls also carry ``graphql``: the operation, its root fields and its costs (``emulator.graphql_api``);
+REST entries have no such key.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class LoggedRequest:
     app: str | None
     token_id: str | None
     fault: str | None = None  # an injected fault (emulator.faults), e.g. "ambiguous_503"
+    graphql: dict[str, Any] | None = None  # GraphQL calls only (emulator.graphql_api)
 
 
 def redact_query(query: str) -> str:
@@ -63,17 +66,22 @@ class RequestLog:
         app: str | None,
         token_id: str | None,
         fault: str | None = None,
+        graphql: dict[str, Any] | None = None,
     ) -> None:
         self._seq += 1
         moment = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         entry = LoggedRequest(
-            self._seq, moment, method, path, redact_query(query), status, app, token_id, fault
+            self._seq, moment, method, path, redact_query(query), status, app, token_id, fault, graphql
         )
         self._entries.setdefault(shop, deque(maxlen=self._max)).append(entry)
 
     def entries(self, shop: str, since: int = 0) -> list[dict[str, Any]]:
         """Entries with ``seq`` greater than ``since``, oldest first."""
-        return [asdict(e) for e in self._entries.get(shop, ()) if e.seq > since]
+        found = [asdict(e) for e in self._entries.get(shop, ()) if e.seq > since]
+        for entry in found:
+            if entry["graphql"] is None:
+                del entry["graphql"]
+        return found
 
     def clear(self, shop: str | None = None) -> None:
         if shop is None:

@@ -28,8 +28,10 @@ from emulator.control_client import ControlClient
 from emulator.delivery_model import DeliverySettings
 from emulator.fault_model import FaultConfig
 from emulator.faults import DropConnection
+from emulator.graphql_cost import DEFAULT_MAX_QUERY_COST, DEFAULT_MAXIMUM_AVAILABLE, DEFAULT_RESTORE_RATE
+from emulator.oauth import DEFAULT_TOKEN_LIFETIME
 from emulator.seed import apply_seed
-from emulator.state import RateLimit, Store
+from emulator.state import CostLimit, RateLimit, Store
 from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
 
 DEFAULT_HOST = "127.0.0.1"
@@ -64,6 +66,8 @@ def build_app(
     clock: Callable[[], float] | None = None,
     delivery_settings: DeliverySettings | None = None,
     faults: FaultConfig | None = None,
+    cost_limit: CostLimit | None = None,
+    token_lifetime: float | None = None,
 ) -> Flask:
     """The Flask app over a store loaded from ``state_file`` (if it exists) and then ``seed``.
     Raises StateFileError / SeedError for unusable files."""
@@ -71,7 +75,12 @@ def build_app(
     if seed is not None:
         apply_seed(store, seed)
     return create_app(
-        store, RateLimit(bucket_size=bucket_size, leak_rate=float(leak_rate)), delivery_settings, faults
+        store,
+        RateLimit(bucket_size=bucket_size, leak_rate=float(leak_rate)),
+        delivery_settings,
+        faults,
+        cost_limit=cost_limit,
+        token_lifetime=token_lifetime,
     )
 
 
@@ -143,6 +152,10 @@ def start_in_thread(
     quiet: bool = True,
     delivery_settings: DeliverySettings | None = None,
     faults: FaultConfig | None = None,
+    graphql_bucket_size: int = DEFAULT_MAXIMUM_AVAILABLE,
+    graphql_restore_rate: float = DEFAULT_RESTORE_RATE,
+    graphql_max_query_cost: int = DEFAULT_MAX_QUERY_COST,
+    token_lifetime: float = DEFAULT_TOKEN_LIFETIME,
 ) -> RunningEmulator:
     """Start an emulator on ``host:port`` (0 = a free port) in a daemon thread; ready when this returns.
 
@@ -150,6 +163,9 @@ def start_in_thread(
     ``delivery_settings``: webhook delivery retry schedule and timeouts (also settable at runtime).
     ``faults``: fault injection from the start (``emulator.fault_model.parse_config`` of the JSON form;
     also settable at runtime through ``/_control/faults``).
+    ``graphql_bucket_size`` / ``graphql_restore_rate`` / ``graphql_max_query_cost``: the GraphQL points bucket
+    per shop and app (2000, 100/s, 1000; per shop through ``/_control/shops/{shop}/cost_limit``).
+    ``token_lifetime``: seconds a client-credentials token lives (86399; also ``/_control/oauth/settings``).
     """
     app = build_app(
         state_file=state_file,
@@ -159,6 +175,8 @@ def start_in_thread(
         clock=clock,
         delivery_settings=delivery_settings,
         faults=faults,
+        cost_limit=CostLimit(graphql_bucket_size, float(graphql_restore_rate), graphql_max_query_cost),
+        token_lifetime=token_lifetime,
     )
     server = make_emulator_server(app, host, port, quiet=quiet)
     # A short poll interval makes stop() quick (shutdown waits for the serve loop to notice).

@@ -1,8 +1,10 @@
 """The emulator's data: shops, their apps, access tokens and webhook subscriptions, plus JSON persistence.
 
-Model (kept deliberately small): a shop has apps; an app has a client secret and the webhook API version
-configured for it; a token belongs to one app of one shop and carries the granted scopes; a subscription
-belongs to the app whose token created it, and an app sees only its own subscriptions (reference §1.4).
+Model (kept deliberately small): a shop has apps (an app of a shop is its installation there: the scopes
+granted to it, whether it is public, whether it is still installed); an app has a client secret and the
+webhook API version configured for it; a token belongs to one app of one shop, carries the granted scopes and
+may expire (client credentials grant); a subscription belongs to the app whose token created it, and an app
+sees only its own subscriptions (reference §1.4). REST and GraphQL read and write the same subscriptions.
 
 Thread safety: every read and write goes through ``Store.lock`` (one re-entrant lock for everything).
 Persistence: with a state file, the whole state is written after every mutation (temp file +
@@ -46,6 +48,16 @@ class App:
     # OAuth (emulator.oauth): the API key (Shopify's are 32 hex digits) and the allowed redirect URLs.
     client_id: str = field(default_factory=lambda: secrets.token_hex(16))
     redirect_urls: list[str] = field(default_factory=list)
+    # The installation: scopes a client-credentials token gets (the authorization code grant sets them too),
+    # whether the app is public (only public apps lose non-expiring tokens, reference §0) and installed.
+    scopes: list[str] = field(default_factory=list)
+    public: bool = False
+    installed: bool = True
+
+
+GRANT_STATIC = "static"  # created through the control surface or a seed file (a custom app's shpat_ token)
+GRANT_AUTHORIZATION_CODE = "authorization_code"
+GRANT_CLIENT_CREDENTIALS = "client_credentials"
 
 
 @dataclass
@@ -55,6 +67,11 @@ class Token:
     app: str
     scopes: list[str]
     created_at: int
+    expires_at: float | None = None  # Unix seconds; None = never expires
+    grant: str = GRANT_STATIC
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
 
 
 @dataclass
@@ -68,12 +85,25 @@ class Subscription:
     metafield_namespaces: list[str]
     created_at: int
     updated_at: int
+    # GraphQL-only attributes (REST does not show them): None = never set (GraphQL renders null); the
+    # filter keeps "" when sent empty, as Shopify does (reference §4.4).
+    filter: str | None = None
+    name: str | None = None
 
 
 @dataclass
 class RateLimit:
     bucket_size: int
     leak_rate: float
+
+
+@dataclass
+class CostLimit:
+    """The GraphQL points bucket of each app on a shop (reference §3.2) and the single-query cap."""
+
+    maximum_available: int
+    restore_rate: float
+    max_query_cost: int
 
 
 @dataclass
@@ -84,6 +114,9 @@ class Shop:
     tokens: dict[str, Token] = field(default_factory=dict)  # by token id
     subscriptions: dict[int, Subscription] = field(default_factory=dict)
     rate_limit: RateLimit | None = None  # None: the server-wide default
+    cost_limit: CostLimit | None = None  # GraphQL; None: the server-wide default
+    # Shopify from 2027-01-01: Admin API requests with a public app's non-expiring token fail (reference §0).
+    refuse_non_expiring_tokens: bool = False
 
     def token_by_value(self, value: str) -> Token | None:
         for token in self.tokens.values():
@@ -185,6 +218,8 @@ class Store:
                     "name": shop.name,
                     "timezone": shop.timezone,
                     "rate_limit": asdict(shop.rate_limit) if shop.rate_limit else None,
+                    "cost_limit": asdict(shop.cost_limit) if shop.cost_limit else None,
+                    "refuse_non_expiring_tokens": shop.refuse_non_expiring_tokens,
                     "apps": [asdict(app) for app in shop.apps.values()],
                     "tokens": [asdict(token) for token in shop.tokens.values()],
                     "subscriptions": [asdict(sub) for sub in shop.subscriptions.values()],
@@ -201,10 +236,13 @@ class Store:
             shops: dict[str, Shop] = {}
             for name, item in raw["shops"].items():
                 limit = item.get("rate_limit")
+                cost = item.get("cost_limit")
                 shop = Shop(
                     name=item["name"],
                     timezone=item["timezone"],
                     rate_limit=RateLimit(**limit) if limit else None,
+                    cost_limit=CostLimit(**cost) if cost else None,
+                    refuse_non_expiring_tokens=bool(item.get("refuse_non_expiring_tokens", False)),
                 )
                 for app in item["apps"]:
                     shop.apps[app["name"]] = App(**app)

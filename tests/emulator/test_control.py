@@ -18,9 +18,21 @@ def test_create_shop_defaults_and_returns_the_client_secret(emulator):
         "domain": "acme.myshopify.com",
         "timezone": "-05:00",
         "rate_limit": {"bucket_size": 40, "leak_rate": 2.0, "default": True},
-        "apps": [{"name": "default", "webhook_api_version": "2026-10"}],
+        "cost_limit": {"maximum_available": 2000, "restore_rate": 100.0, "max_query_cost": 1000, "default": True},
+        "refuse_non_expiring_tokens": False,
+        "apps": [
+            {
+                "name": "default",
+                "webhook_api_version": "2026-10",
+                "client_id": created["app"]["client_id"],
+                "scopes": [],
+                "public": False,
+                "installed": True,
+            }
+        ],
         "admin_base_url": f"{emulator.base_url}/shops/acme",
     }
+    assert re.fullmatch(r"[0-9a-f]{32}", created["app"]["client_id"])
     assert re.fullmatch(r"[0-9a-f]{32}", created["app"]["client_secret"])
     # The secret is not shown again.
     assert "client_secret" not in str(emulator.control.call("GET", "/shops/acme"))
@@ -32,7 +44,11 @@ def test_create_shop_with_options(emulator):
         "globex", timezone="Europe/Paris", app="sync", client_secret="s3cret", webhook_api_version="2026-07"
     )
     assert created["shop"]["timezone"] == "Europe/Paris"
-    assert created["app"] == {"name": "sync", "webhook_api_version": "2026-07", "client_secret": "s3cret"}
+    assert {k: created["app"][k] for k in ("name", "webhook_api_version", "client_secret")} == {
+        "name": "sync",
+        "webhook_api_version": "2026-07",
+        "client_secret": "s3cret",
+    }
 
 
 @pytest.mark.parametrize(
@@ -117,7 +133,22 @@ def test_apps(emulator):
     )
     assert created["app"]["webhook_api_version"] == "unstable" and created["app"]["client_secret"]
     changed = emulator.control.call("PATCH", "/shops/acme/apps/sync", {"webhook_api_version": "2026-04"})
-    assert changed == {"app": {"name": "sync", "webhook_api_version": "2026-04"}}
+    assert changed == {
+        "app": {
+            "name": "sync",
+            "webhook_api_version": "2026-04",
+            "client_id": created["app"]["client_id"],
+            "scopes": [],
+            "public": False,
+            "installed": True,
+        }
+    }
+    changed = emulator.control.update_app("acme", "sync", scopes="read_orders", public=True, installed=False)
+    assert (changed["scopes"], changed["public"], changed["installed"]) == (["read_orders"], True, False)
+    with pytest.raises(ControlClientError) as bad:
+        emulator.control.update_app("acme", "sync", public="yes", scopes=["read_products"])
+    assert bad.value.status == 400 and "public" in bad.value.message
+    assert emulator.control.call("GET", "/shops/acme/apps")["apps"][1]["scopes"] == ["read_orders"]
     with pytest.raises(ControlClientError) as duplicate:
         emulator.control.call("POST", "/shops/acme/apps", {"name": "sync"})
     assert duplicate.value.status == 409
