@@ -10,7 +10,7 @@ import pytest
 from emulator import RunningEmulator
 from providers.shopify.webhook import WebhookSubscriptionProvider
 from providers.user_errors import UserFacingError
-from tests.providers.test_webhook_provider import SHOP, props, provider, token  # noqa: F401 (fixtures)
+from tests.providers.test_webhook_provider import SHOP, props
 
 WEBHOOKS = "/admin/api/*/webhooks.json"
 

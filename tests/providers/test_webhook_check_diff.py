@@ -13,9 +13,8 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
 from providers import credentials
-from providers.shopify import webhook_inputs
 from providers.shopify import client as client_module
-from providers.shopify import preflight
+from providers.shopify import preflight, webhook_inputs
 from providers.shopify.webhook import WebhookSubscriptionProvider
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
@@ -136,7 +135,9 @@ def test_diff_no_changes_ignores_provider_endpoint_client_id_and_order() -> None
 
 
 @pytest.mark.parametrize(("key", "value"), [("api_version", "2026-07"), ("api", "graphql")])
-def test_diff_api_version_and_api_are_updates_shown_in_the_preview_never_replaces(key: str, value: Any) -> None:
+def test_diff_api_version_and_api_are_updates_shown_in_the_preview_never_replaces(
+    key: str, value: Any
+) -> None:
     result = diff(STATE, **{key: value})
     assert result.changes is True and result.replaces == []
     assert webhook_inputs.shopify_changes(STATE, {**STATE, key: value}) == []  # nothing to send to Shopify

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pulumi
@@ -12,8 +10,6 @@ from pulumi.dynamic import Config, ConfigureRequest
 
 from emulator import RunningEmulator
 from providers import credentials
-from providers.shopify import preflight
-from providers.shopify import webhook as webhook_module
 from providers.shopify.client import ShopifyAdminClient
 from providers.shopify.webhook import OUTPUT_KEYS, WebhookSubscriptionProvider
 from providers.shopify.webhook_inputs import INPUT_KEYS, normalise
@@ -22,23 +18,6 @@ from shopify_api import errors
 
 SHOP = "acme-eu"
 ADDRESS = "https://hooks.example.com/orders"
-
-
-@pytest.fixture
-def token(emulator: RunningEmulator) -> Iterator[str]:
-    emulator.control.create_shop(SHOP)
-    value = emulator.control.create_token(SHOP, ["read_orders", "read_products"])
-    yield value
-    credentials.clear()
-    preflight.forget()
-
-
-@pytest.fixture
-def provider(token: str) -> WebhookSubscriptionProvider:
-    provider = WebhookSubscriptionProvider()
-    config = Config({"shopstream:shopifyTokens": json.dumps({SHOP: token})}, "shopstream")
-    provider.configure(ConfigureRequest(config))
-    return provider
 
 
 def props(emulator: RunningEmulator, **overrides: Any) -> dict[str, Any]:
@@ -110,7 +89,9 @@ def test_create_refuses_to_adopt_what_it_cannot_prove_unowned(
     assert sub["id"] == existing["id"]
 
 
-def test_create_on_a_clean_shop_is_one_post(emulator: RunningEmulator, provider: WebhookSubscriptionProvider) -> None:
+def test_create_on_a_clean_shop_is_one_post(
+    emulator: RunningEmulator, provider: WebhookSubscriptionProvider
+) -> None:
     for topic in ("orders/create", "orders/updated", "products/update"):
         provider.create(props(emulator, topic=topic))
     assert [r["method"] for r in emulator.control.requests(SHOP)] == ["POST", "POST", "POST"]
