@@ -95,3 +95,44 @@ def state_size(export: Mapping[str, Any], resource_type: str = SUBSCRIPTION_TYPE
 
 def ratio(value: float, floor: float) -> float:
     return value / floor if floor > 0 else math.inf
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """After a scenario: what the shops hold against what the stack file declares and the state records."""
+
+    duplicates: int
+    missing: int
+    orphans: int  # subscriptions of our address that no resource in the state records
+    pending_operations: int  # left in the state by an interrupted update
+
+    def clean(self) -> bool:
+        return self.duplicates == self.missing == self.orphans == self.pending_operations == 0
+
+
+def state_webhook_ids(export: Mapping[str, Any], resource_type: str = SUBSCRIPTION_TYPE) -> set[str]:
+    """The Shopify ids the state's subscriptions record."""
+    resources = export.get("deployment", {}).get("resources", []) or []
+    return {
+        str((r.get("outputs") or {}).get("webhook_id") or r.get("id"))
+        for r in resources
+        if r.get("type") == resource_type
+    }
+
+
+def outcome(
+    declared: Mapping[str, Iterable[str]],
+    actual: Mapping[str, Iterable[Mapping[str, Any]]],
+    export: Mapping[str, Any],
+    address: str,
+) -> Outcome:
+    found = convergence(declared, actual, address)
+    recorded = state_webhook_ids(export)
+    orphans = sum(
+        1
+        for subs in actual.values()
+        for s in subs
+        if s.get("address") == address and str(s.get("id")) not in recorded
+    )
+    pending = len(export.get("deployment", {}).get("pending_operations", []) or [])
+    return Outcome(found.duplicates, found.missing, orphans, pending)

@@ -73,6 +73,7 @@ class BenchProject:
         )
         self.env["NO_COLOR"] = "1"
         self.env.update(extra_env or {})
+        self._commands = 0
 
     @property
     def stack_file(self) -> Path:
@@ -84,9 +85,16 @@ class BenchProject:
     def command(self, *args: str) -> list[str]:
         return [str(PULUMI), *args, "--stack", self.stack, "--non-interactive", "--color", "never"]
 
+    def next_log(self, args: tuple[str, ...]) -> Path:
+        """Every command's output is kept (logs/NNN-<command>.log): for debugging and the secret scan."""
+        self._commands += 1
+        logs = self.root / "logs"
+        logs.mkdir(exist_ok=True)
+        return logs / f"{self.stack}-{self._commands:03d}-{'-'.join(a.lstrip('-') for a in args[:2])}.log"
+
     def start(self, *args: str, log: Path | None = None) -> subprocess.Popen[bytes]:
         """Start `pulumi ARGS` in its own process group (so a timeout can end the whole tree)."""
-        out = (log or self.root / "last.log").open("wb")
+        out = (log or self.next_log(args)).open("wb")
         try:
             return subprocess.Popen(
                 self.command(*args),
@@ -102,13 +110,14 @@ class BenchProject:
 
     def run(self, *args: str, timeout: float = 600, stdin: str | None = None) -> Run:
         """`pulumi ARGS`, timed, sampled; killed (whole process group) after `timeout` seconds."""
-        log = self.root / "last.log"
+        log = self.next_log(args)
         started = time.monotonic()
         if stdin is not None:
             done = subprocess.run(
                 self.command(*args), cwd=self.root, env=self.env, input=stdin, capture_output=True,
                 text=True, timeout=timeout, check=False,
             )  # fmt: skip
+            log.write_text(done.stdout + done.stderr)
             return Run(
                 list(args), done.returncode, time.monotonic() - started, done.stdout + done.stderr,
                 stdout=done.stdout,

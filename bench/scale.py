@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     text = scale_report.markdown(ordered, command)
     (args.out / "scale.md").write_text(text)
     scale_report.plot(ordered, args.out / "scale.png")
-    print(text)
+    sys.stdout.write(text)
     return 0
 
 
