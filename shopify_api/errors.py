@@ -37,8 +37,9 @@ _OPERATION_PHRASES: dict[str, str] = {
 
 
 def token_config_command(shop: str) -> str:
-    """The exact command that stores the Admin API token for `shop` in the stack config."""
-    return f"pulumi config set --secret --path '{TOKENS_CONFIG_KEY}.{shop}' <token>"
+    """The exact command that stores the Admin API token for `shop` in the stack config. It prompts for
+    the value (or reads it from stdin), so the token never sits on a command line or in shell history."""
+    return f"pulumi config set --secret --path '{TOKENS_CONFIG_KEY}.{shop}'"
 
 
 @dataclass(frozen=True)

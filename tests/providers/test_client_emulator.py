@@ -95,7 +95,7 @@ def test_missing_scope_is_a_scope_error_naming_the_scope(emulator: RunningEmulat
         client.create_webhook("orders/create", "https://hooks.example.com/o")
     message = str(info.value)
     assert "refused topic orders/create" in message and "read_orders" in message
-    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu' <token>" in message
+    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu'" in message
     assert client._token not in message
 
 

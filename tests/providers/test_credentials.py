@@ -51,7 +51,7 @@ def test_bad_config_value_is_reported_at_lookup_as_one_sentence_without_the_valu
         credentials.token_for("acme-eu")
     assert not isinstance(info.value, credentials.MissingTokenError)
     assert TOKEN not in str(info.value)
-    assert "pulumi config set --secret --path 'shopifyTokens.<shop>' <token>" in str(info.value)
+    assert "pulumi config set --secret --path 'shopifyTokens.<shop>'" in str(info.value)
 
 
 def test_env_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -69,7 +69,7 @@ def test_missing_token_gives_the_exact_command() -> None:
     with pytest.raises(credentials.MissingTokenError) as info:
         credentials.token_for("acme-eu")
     message = str(info.value)
-    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu' <token>" in message
+    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu'" in message
     assert "SHOPSTREAM_SHOPIFY_TOKEN_ACME_EU" in message
     assert message.count(". ") == 0 and message.endswith(".")
 

@@ -200,7 +200,7 @@ def test_missing_scope_is_one_sentence_without_token(
     message = str(info.value)
     assert message.startswith("Shopify shop acme-eu refused topic customers/create: the access token lacks")
     assert "read_customers" in message
-    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu' <token>" in message
+    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu'" in message
     assert token not in message and "\n" not in message
     assert type(info.value) is UserFacingError and info.value.__suppress_context__
 
@@ -210,7 +210,7 @@ def test_missing_token_names_the_config_command(emulator: RunningEmulator, token
     provider.configure(ConfigureRequest(Config({}, "shopstream")))
     with pytest.raises(Exception) as info:
         provider.create(props(emulator))
-    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu' <token>" in str(info.value)
+    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu'" in str(info.value)
     assert emulator.control.requests(SHOP) == []
 
 
@@ -280,7 +280,7 @@ def test_check_reports_a_missing_token_on_the_shop(emulator: RunningEmulator, to
     provider.configure(ConfigureRequest(Config({}, "shopstream")))
     failures = checked(provider, emulator)
     assert set(failures) == {"shop"}
-    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu' <token>" in failures["shop"]
+    assert "pulumi config set --secret --path 'shopifyTokens.acme-eu'" in failures["shop"]
 
 
 def test_check_reports_a_rejected_token_on_the_shop(emulator: RunningEmulator, token: str) -> None:

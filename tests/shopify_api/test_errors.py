@@ -11,7 +11,7 @@ TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 CTX = ErrorContext(
     "acme-eu", "create", topic="orders/create", address="https://hooks.example.com/o", api_version="2026-10"
 )
-CONFIG_CMD = "`pulumi config set --secret --path 'shopifyTokens.acme-eu' <token>`"
+CONFIG_CMD = "`pulumi config set --secret --path 'shopifyTokens.acme-eu'`"
 
 
 def invalid_topic_body(topic: str) -> dict[str, Any]:
@@ -199,5 +199,5 @@ def test_error_messages_flattens_shopify_shapes() -> None:
 def test_token_config_command() -> None:
     assert (
         errors.token_config_command("acme-eu")
-        == "pulumi config set --secret --path 'shopifyTokens.acme-eu' <token>"
+        == "pulumi config set --secret --path 'shopifyTokens.acme-eu'"
     )
