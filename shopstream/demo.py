@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import textwrap
@@ -40,9 +41,24 @@ def step(message: str) -> None:
     print(f"\n==> {message}", flush=True)
 
 
+def require_free_port(port: int, host: str = "127.0.0.1") -> None:
+    """Refuse to run against whatever already listens on the demo's port: the local stack would deploy
+    into it (another emulator, or a stranger), not into the emulator the demo starts and seeds."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise SystemExit(
+                f"demo: port {port} on {host} is already in use, and stacks/local.yaml points the local "
+                f"stack at it; stop what listens there (`ss -ltnp 'sport = :{port}'` shows it, often an "
+                "emulator left from an earlier run) and run the demo again."
+            ) from None
+
+
 @contextmanager
 def running_emulator() -> Iterator[ControlClient]:
     """`python -m emulator serve` in the background (the documented command), stopped on the way out."""
+    require_free_port(PORT)
     DEMO_DIR.mkdir(exist_ok=True)
     command = [
         str(VENV_BIN / "python"), "-m", "emulator", "serve",
