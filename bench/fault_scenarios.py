@@ -189,10 +189,12 @@ def two_stacks(ctx: Context, n: int = 5) -> Row:
         said = (preview_b.output + up_b.output).lower()
         conflict = (not preview_b.ok or not up_b.ok) and any(word in said for word in CONFLICT_WORDS)
         ctx.log("two stacks: destroy team-b")
+        before = n - stage.outcome("team-a").missing
         destroy_b = b.run("destroy", "--yes", "--skip-preview", timeout=ctx.timeout(n))
-        lost = stage.outcome("team-a").missing
+        lost = before - (n - stage.outcome("team-a").missing)
     measured = {
         "team-a up exit": up_a.returncode,
+        "team-a subscriptions before": before,
         "team-b up exit": up_b.returncode,
         "conflict reported": conflict,
         "team-b destroy exit": destroy_b.returncode,

@@ -47,10 +47,11 @@ def scan(ctx: Context, n: int = 5) -> Row:
     started = time.monotonic()
     with Stage(ctx.workdir / "scan", ctx.source, layout(n), ctx.secrets) as stage:
         project = stage.project
-        project.run(*UP, timeout=ctx.timeout(n))
-        stage.shopify.control.delete_subscription(  # a drifted subscription: refresh and preview show it
-            next(iter(stage.shops)), int(stage.shopify.subscriptions()[next(iter(stage.shops))][0]["id"])
-        )
+        deployed = project.run(*UP, timeout=ctx.timeout(n))
+        existing = [(shop, s) for shop, subs in stage.shopify.subscriptions().items() for s in subs]
+        if existing:  # a drifted subscription: the refresh and the previews show it
+            shop, first = existing[0]
+            stage.shopify.control.delete_subscription(shop, int(first["id"]))
         project.run("refresh", "--preview-only", "--diff", timeout=ctx.timeout(n))
         for name, args in ARTIFACTS:
             run = project.run(*args, timeout=ctx.timeout(n), stdin="")
@@ -58,6 +59,8 @@ def scan(ctx: Context, n: int = 5) -> Row:
     found = hits([ctx.workdir], ctx.secrets.values)
     measured = {"secrets": len(ctx.secrets.values), "files scanned": _count(ctx.workdir), "hits": len(found)}
     notes = [f"{path.relative_to(ctx.workdir)}: {count} secret(s)" for path, count in found[:10]]
+    if not deployed.ok:
+        notes.append(f"its `pulumi up` failed (exit {deployed.returncode}): the scan covers less")
     return Row(check, measured, goal, time.monotonic() - started, notes)
 
 
