@@ -185,8 +185,6 @@ def serve(
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     url = f"http://{host}:{server.port}"
-    click.echo(
-        f"Shopify Admin API emulator on {url}  (shops: {url}/shops/{{shop}}, control: {url}/_control)",
-        err=True,
-    )
-    serve_until_signalled(server, app)
+    banner = f"Shopify Admin API emulator on {url}  (shops: {url}/shops/{{shop}}, control: {url}/_control)"
+    # The banner comes once the stop signals are handled: whoever reads it may signal at once.
+    serve_until_signalled(server, app, on_ready=lambda: click.echo(banner, err=True))

@@ -13,10 +13,11 @@ import socket
 import struct
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType, TracebackType
+from typing import Any
 
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -26,7 +27,7 @@ from emulator.app import create_app
 from emulator.context import EXTENSION_KEY, Emulator
 from emulator.control_client import ControlClient
 from emulator.delivery_model import DeliverySettings
-from emulator.fault_model import FaultConfig
+from emulator.fault_model import FaultConfig, parse_config
 from emulator.faults import DropConnection
 from emulator.graphql_cost import DEFAULT_MAX_QUERY_COST, DEFAULT_MAXIMUM_AVAILABLE, DEFAULT_RESTORE_RATE
 from emulator.oauth import DEFAULT_TOKEN_LIFETIME
@@ -151,7 +152,7 @@ def start_in_thread(
     clock: Callable[[], float] | None = None,
     quiet: bool = True,
     delivery_settings: DeliverySettings | None = None,
-    faults: FaultConfig | None = None,
+    faults: FaultConfig | Mapping[str, Any] | None = None,
     graphql_bucket_size: int = DEFAULT_MAXIMUM_AVAILABLE,
     graphql_restore_rate: float = DEFAULT_RESTORE_RATE,
     graphql_max_query_cost: int = DEFAULT_MAX_QUERY_COST,
@@ -161,8 +162,8 @@ def start_in_thread(
 
     ``clock`` (Unix seconds) drives timestamps and the leaky buckets, so tests can move time by hand.
     ``delivery_settings``: webhook delivery retry schedule and timeouts (also settable at runtime).
-    ``faults``: fault injection from the start (``emulator.fault_model.parse_config`` of the JSON form;
-    also settable at runtime through ``/_control/faults``).
+    ``faults``: fault injection from the start, a FaultConfig or its JSON form ``{seed, rules}`` (see
+    ``emulator.faults``; FaultConfigError if invalid); also settable at runtime through ``/_control/faults``.
     ``graphql_bucket_size`` / ``graphql_restore_rate`` / ``graphql_max_query_cost``: the GraphQL points bucket
     per shop and app (2000, 100/s, 1000; per shop through ``/_control/shops/{shop}/cost_limit``).
     ``token_lifetime``: seconds a client-credentials token lives (86399; also ``/_control/oauth/settings``).
@@ -174,7 +175,7 @@ def start_in_thread(
         seed=seed,
         clock=clock,
         delivery_settings=delivery_settings,
-        faults=faults,
+        faults=faults if faults is None or isinstance(faults, FaultConfig) else parse_config(faults),
         cost_limit=CostLimit(graphql_bucket_size, float(graphql_restore_rate), graphql_max_query_cost),
         token_lifetime=token_lifetime,
     )
@@ -193,9 +194,12 @@ def start_in_thread(
     )
 
 
-def serve_until_signalled(server: BaseWSGIServer, app: Flask) -> None:
+def serve_until_signalled(
+    server: BaseWSGIServer, app: Flask, on_ready: Callable[[], None] = lambda: None
+) -> None:
     """Serve in the foreground until SIGINT or SIGTERM, then stop the server, stop the delivery worker and
-    save the state. A second signal during that ends the process at once."""
+    save the state. A second signal during that ends the process at once. ``on_ready`` runs once the
+    signals are handled, just before serving."""
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -207,6 +211,7 @@ def serve_until_signalled(server: BaseWSGIServer, app: Flask) -> None:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        on_ready()
         server.serve_forever(poll_interval=0.1)
     finally:
         server.server_close()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import requests
 
-from emulator import parse_fault_config
+from emulator import FaultConfigError, parse_fault_config
 from emulator.control_client import ControlClientError
 from emulator.fault_model import StreamState, decide
 from tests.emulator.support import Admin, make_shop
@@ -240,8 +240,9 @@ def test_bad_configuration_is_a_400_with_the_reason(emulator):
 
 
 def test_start_configuration_and_reset(emulator_factory):
-    initial = parse_fault_config({"seed": 9, "rules": [{"shop": "acme", "error": {"rate": 1}}]})
-    emulator = emulator_factory(faults=initial)
+    with pytest.raises(FaultConfigError, match="rules must be a list"):
+        emulator_factory(faults={"rules": "all of them"})
+    emulator = emulator_factory(faults={"seed": 9, "rules": [{"shop": "acme", "error": {"rate": 1}}]})
     admin = make_shop(emulator)
     assert admin.get("/webhooks.json").status_code >= 500
     set_faults(emulator)  # no rules
