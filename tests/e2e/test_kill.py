@@ -95,6 +95,7 @@ def test_kill_of_the_cli_ends_every_process_of_the_run_and_nothing_writes_after(
         },
     )
     marker = uuid.uuid4().hex
+    log = world.project.root / "up.log"
     process = subprocess.Popen(
         [
             str(PULUMI),
@@ -109,14 +110,14 @@ def test_kill_of_the_cli_ends_every_process_of_the_run_and_nothing_writes_after(
         ],
         cwd=world.project.root,
         env={**world.project.env, MARKER_VARIABLE: marker},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
         start_new_session=True,  # the run's session id is the CLI's pid
     )
     try:
         deadline = time.monotonic() + 240
         while len([r for r in all_requests(world) if r["method"] == "POST"]) < 3:
-            assert process.poll() is None, "pulumi up ended before the kill"
+            assert process.poll() is None, f"pulumi up ended before the kill:\n{log.read_text()}"
             assert time.monotonic() < deadline, "pulumi up never started creating subscriptions"
             time.sleep(0.2)
         before = run_processes(marker, process.pid)
