@@ -11,12 +11,19 @@ Emulator fixtures (Shopify Admin API emulator served over real HTTP on 127.0.0.1
         ``.create_token(shop, scopes, app=None, token=None) -> "shpat_..."``,
         ``.set_rate_limit(shop, bucket_size, leak_rate)``, ``.subscriptions(shop, app=None)``,
         ``.create_subscription(shop, **fields)``, ``.change_subscription(shop, id, **changes)``,
-        ``.delete_subscription(shop, id)``, ``.requests(shop)``, ``.reset()``, ``.call(method, path, body)``
+        ``.delete_subscription(shop, id)``, ``.requests(shop)``, ``.reset()``, ``.call(method, path, body)``;
+        for GraphQL and 2026 credentials: ``.set_cost_limit(shop, maximum_available=, restore_rate=,
+        max_query_cost=)``, ``.cost_status(shop, app)``, ``.graphql_calls(shop)``, ``.update_app(shop, app,
+        scopes=, public=, installed=)``, ``.update_shop(shop, refuse_non_expiring_tokens=)``,
+        ``.set_token_lifetime(seconds)``, ``.grant_client_credentials(shop, client_id, client_secret)``,
+        ``.create_expiring_token(shop, expires_in, scopes)``, ``.tokens(shop)``, ``.sink(shop)``
+        (all listed in ``emulator.control_client``)
     - ``.stop()``
 * ``emulator_factory(**options) -> RunningEmulator`` for other settings; options are those of
   ``emulator.start_in_thread``: ``state_file``, ``bucket_size``, ``leak_rate``, ``seed``, ``clock``
-  (a callable returning Unix seconds, to drive timestamps and buckets by hand). All started emulators
-  are stopped at teardown.
+  (a callable returning Unix seconds, to drive timestamps, buckets and token expiry by hand),
+  ``graphql_bucket_size``, ``graphql_restore_rate``, ``graphql_max_query_cost``, ``token_lifetime``.
+  All started emulators are stopped at teardown.
 """
 
 from __future__ import annotations

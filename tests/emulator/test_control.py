@@ -18,7 +18,12 @@ def test_create_shop_defaults_and_returns_the_client_secret(emulator):
         "domain": "acme.myshopify.com",
         "timezone": "-05:00",
         "rate_limit": {"bucket_size": 40, "leak_rate": 2.0, "default": True},
-        "cost_limit": {"maximum_available": 2000, "restore_rate": 100.0, "max_query_cost": 1000, "default": True},
+        "cost_limit": {
+            "maximum_available": 2000,
+            "restore_rate": 100.0,
+            "max_query_cost": 1000,
+            "default": True,
+        },
         "refuse_non_expiring_tokens": False,
         "apps": [
             {
