@@ -219,13 +219,10 @@ def _list_of(payload: Mapping[str, Any], key: str, default: list[str]) -> list[s
 
 
 def _checks(
-    shop: Shop, sub: Subscription, payload: Mapping[str, Any], exclude: int | None
+    shop: Shop, sub: Subscription, payload: Mapping[str, Any], *, exclude: int | None, new_uri: bool
 ) -> list[UserError]:
-    errors = (
-        address_errors(sub.address)
-        if ("uri" in payload or "callbackUrl" in payload or exclude is None)
-        else []
-    )
+    """The userErrors of ``sub`` as it would be stored (``new_uri``: a uri was sent, so it is checked)."""
+    errors = address_errors(sub.address) if new_uri else []
     errors += format_errors(sub.topic, sub.address, sub.format)
     if payload.get("name") is not None:
         errors += name_errors(str(payload["name"]), shop, sub.app, exclude)
@@ -255,7 +252,7 @@ def create(store: Store, shop: Shop, token: Token, topic: str, payload: Mapping[
         filter=payload.get("filter"),
         name=payload.get("name"),
     )
-    errors = _checks(shop, candidate, {**payload, "uri": uri}, exclude=None)
+    errors = _checks(shop, candidate, payload, exclude=None, new_uri=True)
     if errors:
         return Outcome(None, errors)
     candidate.id = store.allocate_subscription_id()
@@ -290,7 +287,7 @@ def update(store: Store, shop: Shop, token: Token, raw_id: str, payload: Mapping
         filter=payload["filter"] if payload.get("filter") is not None else sub.filter,
         name=payload["name"] if payload.get("name") is not None else sub.name,
     )
-    errors = _checks(shop, changed, payload if uri is None else {**payload, "uri": uri}, exclude=sub.id)
+    errors = _checks(shop, changed, payload, exclude=sub.id, new_uri=uri is not None)
     if errors:
         return Outcome(None, errors)
     fields = ("address", "format", "fields", "metafield_namespaces", "filter", "name")

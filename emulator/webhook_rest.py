@@ -143,9 +143,15 @@ def _check_address(value: Any, errors: dict[str, list[str]]) -> str | None:
 
 
 def _is_duplicate(shop: Shop, app: str, topic: str, address: str, fmt: str, exclude: int | None) -> bool:
-    # Uniqueness per app and shop over (topic, address, format); REST has no `filter` (reference §10.2).
+    # Uniqueness per app and shop over (topic, address, format, filter) (reference §10.2). REST sets no
+    # filter, so a GraphQL-made subscription with a filter is another subscription.
     return any(
-        s.app == app and s.topic == topic and s.address == address and s.format == fmt and s.id != exclude
+        s.app == app
+        and s.topic == topic
+        and s.address == address
+        and s.format == fmt
+        and not s.filter
+        and s.id != exclude
         for s in shop.subscriptions.values()
     )
 

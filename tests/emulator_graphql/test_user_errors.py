@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.emulator.support import Admin
 from tests.emulator_graphql.support import DELETE, UPDATE, make_shop
 
 ADDRESS = ["webhookSubscription", "callbackUrl"]
@@ -101,6 +102,16 @@ def test_duplicates_are_same_topic_uri_format_and_filter(emulator):
     api.create("ORDERS_CREATE", uri="https://hooks.example.com/a", format="XML")
     api.create("ORDERS_PAID", uri="https://hooks.example.com/a")
     assert len(emulator.control.subscriptions("acme")) == 4
+    # REST sets no filter: it collides with the unfiltered JSON one only.
+    rest = Admin(api.shop_url, api.token)
+    body = {"webhook": {"topic": "orders/create", "address": "https://hooks.example.com/a"}}
+    clash = rest.post("/webhooks.json", json=body)
+    assert clash.status_code == 422
+    assert clash.json() == {"errors": {"address": ["for this topic has already been taken"]}}
+    first = emulator.control.subscriptions("acme")[0]
+    assert first["filter"] == ""
+    emulator.control.delete_subscription("acme", first["id"])
+    assert rest.post("/webhooks.json", json=body).status_code == 201  # the filtered one does not collide
 
 
 def test_names_are_unique_per_app_case_insensitively(emulator):
