@@ -4,6 +4,8 @@ and recovery from an interrupted update (a stale lock and a pending create)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import socket
 import subprocess
@@ -121,15 +123,25 @@ def dead_pid() -> int:
 
 def make_pending_create(project: PulumiProject, name: str) -> None:
     """The state a create leaves when the CLI dies after Shopify made the subscription: the resource is
-    gone from `resources` and listed in `pending_operations` as creating."""
-    state = json.loads(project.export_state())
-    resources = state["deployment"]["resources"]
-    [resource] = [r for r in resources if r["urn"].endswith(f"::{name}")]
-    resources.remove(resource)
-    state["deployment"]["pending_operations"] = [{"resource": resource, "type": "creating"}]
-    path = project.root / "pending.json"
-    path.write_text(json.dumps(state))
-    project.run("stack", "import", "--file", str(path)).check()
+    gone from `resources` and listed in `pending_operations` as creating. `pulumi stack import` drops
+    pending operations, so the checkpoint file of the file backend is written directly (with the MD5
+    that gocloud's fileblob keeps beside it)."""
+    path = project.root / "state" / ".pulumi" / "stacks" / "shopstream" / f"{project.stack}.json"
+    checkpoint = json.loads(path.read_text())
+    latest = checkpoint["checkpoint"]["latest"]
+    [resource] = [r for r in latest["resources"] if r["urn"].endswith(f"::{name}")]
+    latest["resources"].remove(resource)
+    latest["pending_operations"] = [{"resource": resource, "type": "creating"}]
+    data = json.dumps(checkpoint, indent=4).encode()
+    path.write_bytes(data)
+    attrs_path = path.with_name(path.name + ".attrs")
+    attrs = json.loads(attrs_path.read_text())
+    attrs["md5"] = base64.b64encode(hashlib.md5(data).digest()).decode()
+    attrs_path.write_text(json.dumps(attrs))
+    pending = json.loads(project.export_state())["deployment"].get("pending_operations")
+    assert [op["resource"]["urn"] for op in pending or []] == [resource["urn"]], (
+        "the crafted state did not load"
+    )
 
 
 def test_a_stale_lock_and_a_pending_create_are_explained_then_recovered(world: ShopifyWorld) -> None:
