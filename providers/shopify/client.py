@@ -5,7 +5,8 @@ themselves are cheap, made per call, hold the token only in memory and refuse to
 With a `pacer` (the shop's session, providers.shopify.session) every request waits for room in the
 shop's bucket, and every `X-Shopify-Shop-Api-Call-Limit` header updates it.  The `list_all`,
 `create`, `update`, `delete` and `scopes` methods are the `Transport` of
-providers.shopify.subscriptions.  Nothing here logs or echoes the token.
+providers.shopify.subscriptions.  The token is a value or a providers.shopify.tokens source (client
+credentials), asked before every try and renewed once after a 401.  Nothing here logs or echoes it.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from providers.http import shared_session as shared_session  # re-exported for o
 from providers.retry import RetryPolicy
 from providers.shopify.session import ShopPacer
 from providers.shopify.subscriptions import Desired
-from shopify_api import errors, pacing, pagination, ratelimit
+from providers.shopify.tokens import StaticToken, TokenSource
+from shopify_api import auth_errors, errors, pacing, pagination, ratelimit
 from shopify_api.errors import ErrorContext
 
 PAGE_LIMIT = 250  # Shopify's maximum page size
@@ -49,7 +51,7 @@ class ShopifyAdminClient:
         self,
         base_url: str,
         api_version: str,
-        token: str,
+        token: str | TokenSource,
         shop: str,
         *,
         policy: RetryPolicy | None = None,
@@ -60,7 +62,8 @@ class ShopifyAdminClient:
         self.base_url = base_url.rstrip("/")
         self.api_version = api_version
         self.shop = shop
-        self._token = token
+        # A token value, or a source asked before every try (client credentials renew themselves).
+        self._source: TokenSource = StaticToken(token) if isinstance(token, str) else token
         self._policy = policy or RetryPolicy()
         self._sleep = sleep
         self._session = session
@@ -76,6 +79,10 @@ class ShopifyAdminClient:
 
     def __reduce__(self) -> NoReturn:
         raise TypeError("ShopifyAdminClient holds a token and a session; it must not be pickled")
+
+    @property
+    def _token(self) -> str:  # the token the next request sends (older tests read it)
+        return self._source.token()
 
     # ---- the Transport of providers.shopify.subscriptions ----------------------------------------
 
@@ -238,30 +245,50 @@ class ShopifyAdminClient:
         params: Mapping[str, str] | None = None,
         json_body: object = None,
     ) -> requests.Response:
-        headers = {
-            "X-Shopify-Access-Token": self._token,
-            "Accept": "application/json",
-            "User-Agent": USER_AGENT,
-        }
+        sent: list[str] = []
+
+        def headers() -> dict[str, str]:
+            token = self._source.token()
+            sent.append(token)
+            return {"X-Shopify-Access-Token": token, "Accept": "application/json", "User-Agent": USER_AGENT}
+
+        def reauthenticate() -> None:
+            if sent:
+                self._source.refresh(sent[-1])
+
         return send(
             method,
             url,
             session=self._session,
             params=params,
             json_body=json_body,
-            headers=lambda: headers,
+            headers=headers,
             policy=self._policy,
             sleep=self._sleep,
             seen=self._remember,
+            # A static token cannot be renewed: only client-credentials sources get the second try.
+            reauthenticate=reauthenticate if self._source.kind == auth_errors.CLIENT_CREDENTIALS else None,
             pacer=self._pacer,
             unreachable=lambda reason: errors.connection_failed(ctx, self.base_url, reason),
-            refused=lambda response, _: errors.error_from_response(
-                response.status_code,
-                json_or_text(response),
+            refused=lambda response, _: self._refused(response, ctx),
+        )
+
+    def _refused(self, response: requests.Response, ctx: ErrorContext) -> errors.ShopifyError:
+        body = json_or_text(response)
+        if response.status_code == 401 and (
+            self._source.kind == auth_errors.CLIENT_CREDENTIALS
+            or auth_errors.is_non_expiring_refusal(" ".join(errors.error_messages(body)))
+        ):
+            return auth_errors.rejected_token(
                 ctx,
-                headers=response.headers,
-                secrets=(self._token,),
-            ),
+                body,
+                kind=self._source.kind,
+                secret_hint=self._source.secret_hint(self.shop),
+                client_id=self._source.client_id,
+                secrets=self._source.secrets(),
+            )
+        return errors.error_from_response(
+            response.status_code, body, ctx, headers=response.headers, secrets=self._source.secrets()
         )
 
     def _remember(self, response: requests.Response) -> None:

@@ -21,9 +21,7 @@ from typing import Any
 
 from providers import credentials
 from providers.retry import RetryPolicy
-from providers.shopify import session
-from providers.shopify.client import ShopifyAdminClient
-from providers.shopify.connect import api_version_of, endpoint_of, session_of
+from providers.shopify import connect, session
 from providers.shopify.webhook_inputs import Failure
 from shopify_api import errors, topics
 
@@ -32,23 +30,10 @@ SKIP_SCOPE_CHECK_ENV = "SHOPSTREAM_SKIP_SCOPE_CHECK"
 PREFLIGHT_POLICY = RetryPolicy(max_attempts=2, backoff_base=0.5, max_total_wait=5.0, max_throttle_wait=30.0)
 
 
-def granted_scopes(inputs: Mapping[str, Any], token: str) -> frozenset[str]:
-    """The token's scopes, fetched once per shop session (raises ShopifyError)."""
-    shop_session = session_of(inputs, token)
-    shop = str(inputs["shop"])
-
-    def fetch() -> frozenset[str]:
-        client = ShopifyAdminClient(
-            endpoint_of(inputs),
-            api_version_of(inputs),
-            token,
-            shop,
-            policy=PREFLIGHT_POLICY,
-            pacer=shop_session.pacer,
-        )
-        return client.access_scopes()
-
-    return shop_session.scopes.get(fetch)
+def granted_scopes(inputs: Mapping[str, Any]) -> frozenset[str]:
+    """The app's scopes on the shop, fetched once per shop session over the stack's API (raises
+    ShopifyError; with client credentials this fetches the token first)."""
+    return connect.granted_scopes(inputs, policy=PREFLIGHT_POLICY)
 
 
 def granting_scopes(inputs: Mapping[str, Any]) -> list[str] | None:
@@ -58,11 +43,7 @@ def granting_scopes(inputs: Mapping[str, Any]) -> list[str] | None:
     (policy/scopes.py) without the state repeating the shop's whole scope list per subscription; diff
     ignores the key, so a change of scopes never updates a subscription.
     """
-    try:
-        token = credentials.token_for(str(inputs["shop"]))
-    except credentials.CredentialsError:
-        return None
-    scopes = session_of(inputs, token).scopes.peek()
+    scopes = connect.known_scopes(inputs)
     if scopes is None:
         return None
     topic = str(inputs["topic"])
@@ -75,8 +56,10 @@ def granting_scopes(inputs: Mapping[str, Any]) -> list[str] | None:
 
 
 def forget() -> None:
-    """Drop every shop session, scopes included (tests acting as a new provider process)."""
+    """Drop every shop session, scopes and client-credentials tokens included (tests acting as a new
+    provider process)."""
     session.reset()
+    connect.reset()
 
 
 def problems(inputs: Mapping[str, Any]) -> list[Failure]:
@@ -84,11 +67,11 @@ def problems(inputs: Mapping[str, Any]) -> list[Failure]:
     shop, topic = str(inputs["shop"]), str(inputs["topic"])
     api_version = str(inputs["api_version"])
     try:
-        token = credentials.token_for(shop)
+        connect.token_source(inputs)
     except credentials.CredentialsError as err:  # missing, or a malformed shopifyTokens value
         return [Failure("shop", str(err))]
     try:
-        scopes = granted_scopes(inputs, token)
+        scopes = granted_scopes(inputs)
     except (errors.AuthError, errors.ScopeError) as err:
         return [Failure("shop", str(err))]
     except errors.NotFound as err:
