@@ -1,33 +1,37 @@
-"""Webhook topics, the access scopes they need, and Admin API versions.
+"""Webhook topics, the access scopes they need, which API versions have them, and their two spellings.
 
 Pure data and functions shared by the emulator, the HTTP client and the stack-file loader.
-Source: the project's Shopify reference, §5 (topic table, from the 2026-01
-``WebhookSubscriptionTopic`` docs) and §6 (versioning).
+Source: the project's Shopify reference, §5 (topic table, from the 2026-01 ``WebhookSubscriptionTopic``
+docs), §4.6 (REST <-> GraphQL names) and §6 (versioning, see ``shopify_api.versions``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+from . import versions
 
 # --- API versions (§6) --------------------------------------------------------------------------------
 
-# Today is 2026-11-28: the current quarter's version, the three before it, the next one (release candidate)
-# and ``unstable`` are supported, as Shopify's graphql-client computes it.
-STABLE_API_VERSIONS: tuple[str, ...] = ("2026-01", "2026-04", "2026-07", "2026-10")
-RELEASE_CANDIDATE: str = "2027-01"
-UNSTABLE: str = "unstable"
-SUPPORTED_API_VERSIONS: tuple[str, ...] = (*STABLE_API_VERSIONS, RELEASE_CANDIDATE, UNSTABLE)
+# Derived from the date this process started (see shopify_api.versions); kept as constants for callers
+# that want a fixed list. Code that may run across a quarter boundary calls shopify_api.versions itself.
+_STARTED = versions.today_utc()
+STABLE_API_VERSIONS: tuple[str, ...] = versions.stable_versions(_STARTED)
+RELEASE_CANDIDATE: str = versions.release_candidate(_STARTED)
+UNSTABLE: str = versions.UNSTABLE
+SUPPORTED_API_VERSIONS: tuple[str, ...] = versions.supported_versions(_STARTED)
 
 # First version whose topic enum carries the extra values seen live in 2026-04 captures.
 _EXTRAS_SINCE = "2026-04"
 
 
-def resolve_api_version(requested: str | None) -> str:
+def resolve_api_version(requested: str | None, today: date | None = None) -> str:
     """The version Shopify actually serves: a supported version is itself, anything else (absent,
     retired, malformed, future) falls forward to the oldest supported stable version."""
-    if requested in SUPPORTED_API_VERSIONS:
-        return requested
-    return STABLE_API_VERSIONS[0]
+    return versions.served_version(requested, today or versions.today_utc())
 
 
 # --- Scopes -------------------------------------------------------------------------------------------
@@ -234,17 +238,67 @@ class UnknownTopicError(ValueError):
         super().__init__(f"unknown topic {topic!r}: {detail}")
 
 
-def _has_extras(api_version: str) -> bool:
-    # Dated versions compare correctly as strings; unstable always has the newest enum.
-    return api_version == UNSTABLE or api_version >= _EXTRAS_SINCE
+@dataclass(frozen=True)
+class TopicHistory:
+    """When topics appeared, disappeared or were renamed. A topic missing from ``introduced`` exists in
+    every version this table covers."""
+
+    introduced: Mapping[str, str] = field(default_factory=dict)  # topic -> first version with it
+    removed: Mapping[str, str] = field(default_factory=dict)  # topic -> first version without it
+    renamed: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # old -> (new, first version)
+
+    def available(self, topic: str, version: str) -> bool:
+        """Whether ``topic`` exists in ``version`` (as named; no falling forward)."""
+        since = self.introduced.get(topic)
+        if since is not None and not versions.at_least(version, since):
+            return False
+        gone = self.removed.get(topic)
+        if gone is not None and versions.at_least(version, gone):
+            return False
+        rename = self.renamed.get(topic)
+        return not (rename is not None and versions.at_least(version, rename[1]))
 
 
-def known_topics(api_version: str) -> frozenset[str]:
+# No rename or removal is documented for the versions served in 2026 (checkout_and_accounts_configurations/
+# update was announced for removal, but 2026-04 still accepts it, reference §5): both maps stay empty until
+# Shopify publishes one, and topic_changes() then reports it without further code.
+TOPIC_HISTORY = TopicHistory(introduced=dict.fromkeys(_EXTRA_TOPICS, _EXTRAS_SINCE))
+
+
+def known_topics(api_version: str, today: date | None = None) -> frozenset[str]:
     """REST (slash-form) topics subscribable in ``api_version``; unsupported versions fall forward first."""
-    version = resolve_api_version(api_version)
-    if _has_extras(version):
-        return frozenset(_ALL_TOPICS)
-    return frozenset(_BASE_TOPICS)
+    return _topics_in(resolve_api_version(api_version, today))
+
+
+@cache
+def _topics_in(version: str) -> frozenset[str]:
+    # Cached: the loader asks once per topic of a stack file, which may list thousands.
+    return frozenset(topic for topic in _ALL_TOPICS if TOPIC_HISTORY.available(topic, version))
+
+
+def topic_changes(
+    old_version: str, new_version: str, topics: Iterable[str], history: TopicHistory = TOPIC_HISTORY
+) -> list[tuple[str, str]]:
+    """What moving from ``old_version`` to ``new_version`` does to ``topics`` (REST form), in their order:
+    ``(topic, "renamed to X")`` or ``(topic, "removed")`` for each that exists in the old version but not
+    under that name in the new one (either direction, so a downgrade reports topics newer than it)."""
+    changes: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for topic in topics:
+        if topic in seen or not history.available(topic, old_version):
+            continue
+        seen.add(topic)
+        if history.available(topic, new_version):
+            continue
+        forward = history.renamed.get(topic)
+        backward = [old for old, (new, _) in history.renamed.items() if new == topic]
+        if forward is not None and history.available(forward[0], new_version):
+            changes.append((topic, f"renamed to {forward[0]}"))
+        elif backward and history.available(backward[0], new_version):
+            changes.append((topic, f"renamed to {backward[0]}"))
+        else:
+            changes.append((topic, "removed"))
+    return changes
 
 
 def scope_alternatives(topic: str) -> frozenset[str]:
@@ -293,9 +347,34 @@ def graphql_enum(topic: str) -> str:
 _BY_GRAPHQL_ENUM: Mapping[str, str] = {graphql_enum(topic): topic for topic in _ALL_TOPICS}
 
 
+_COMPLIANCE_BY_ENUM: Mapping[str, str] = {graphql_enum(topic): topic for topic in COMPLIANCE_TOPICS}
+
+
 def topic_from_graphql_enum(value: str) -> str:
-    """GraphQL enum value -> REST topic: ``ORDERS_CREATE`` -> ``orders/create``; raises UnknownTopicError."""
+    """GraphQL enum value -> REST topic: ``ORDERS_CREATE`` -> ``orders/create``; raises UnknownTopicError
+    (naming the compliance topic when ``value`` is one in enum spelling)."""
     try:
         return _BY_GRAPHQL_ENUM[value]
     except KeyError:
-        raise UnknownTopicError(value) from None
+        raise UnknownTopicError(_COMPLIANCE_BY_ENUM.get(value, value)) from None
+
+
+def graphql_enums() -> frozenset[str]:
+    """Every enum value the table knows (all versions)."""
+    return frozenset(_BY_GRAPHQL_ENUM)
+
+
+def looks_like_graphql_enum(text: str) -> bool:
+    """``ORDERS_CREATE`` spelling: upper-case letters, digits and underscores, starting with a letter."""
+    return (
+        bool(text)
+        and text[0].isascii()
+        and text[0].isupper()
+        and all(ch.isascii() and (ch.isupper() or ch.isdigit() or ch == "_") for ch in text)
+    )
+
+
+def canonical_topic(text: str) -> str:
+    """Either spelling -> the REST form used in state (``ORDERS_CREATE`` -> ``orders/create``). REST text is
+    returned unchanged, known or not; an enum spelling must be in the table (raises UnknownTopicError)."""
+    return topic_from_graphql_enum(text) if looks_like_graphql_enum(text) else text

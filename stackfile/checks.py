@@ -1,4 +1,5 @@
-"""Semantic checks the JSON Schema cannot express: topics per API version, duplicate topics, URL rules.
+"""Semantic checks the JSON Schema cannot express: served API versions, topics per version, duplicates,
+destinations per API and format, filters, names and the owner marker.
 
 They run on the raw data even when the schema found problems (so that every problem is reported at
 once), and therefore guard every access with isinstance.
@@ -6,28 +7,67 @@ once), and therefore guard every access with isinstance.
 
 from __future__ import annotations
 
-import difflib
-import string
 from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
-from urllib.parse import SplitResult, urlsplit
 
-from shopify_api.addresses import is_loopback_host
-from shopify_api.topics import (
-    COMPLIANCE_TOPICS,
-    FILTER_REQUIRED_TOPICS,
-    SUPPORTED_API_VERSIONS,
-    UNSTABLE,
-    known_topics,
-)
+from shopify_api import addresses, ownership, versions
+from shopify_api.topics import FILTER_REQUIRED_TOPICS
 
-from .findings import Finding, format_path, quoted_list, show
+from .filters import filter_problems, metaobject_type
+from .findings import Finding, format_path, show
+from .schema import MAX_FILTER_LENGTH, MAX_SHOPS, MAX_TOPICS
+from .structure import unsupported_version_message
+from .topicnames import canonical, topic_problems
+from .urls import destination_problems, endpoint_problems, service_url_problems
 from .yamldoc import DataPath, Document
 
-_ALLOWED_URLS = "https:// URLs; plain http:// only for loopback hosts (127.0.0.0/8, localhost, [::1])"
+# Topics Shopify delivers only to Pub/Sub or EventBridge (reference §5).
+CLOUD_ONLY_TOPICS = frozenset({"audit_events/admin_api_activity"})
+# "did you mean" costs a difflib pass over ~250 topics: only the first unknown topics get one.
+_SUGGESTIONS = 20
 
 
-def semantic_findings(doc: Document) -> list[Finding]:
+@dataclass(frozen=True)
+class Context:
+    """What the checks need besides the data: the date (served versions) and the owner-marker parts."""
+
+    today: date
+    stack: str
+    project: str | None = None  # None: unknown, so only the stack's part of the marker is checked
+
+
+@dataclass
+class _State:
+    """Values of the ``shopify`` section the topic checks depend on."""
+
+    api: str
+    api_version: str | None  # None: invalid, so version-specific checks are skipped
+    default_address: str | None
+    default_format: str
+    default_fields: tuple[str, ...] | None
+    has_default_address: bool
+    missing_address: list[DataPath] = field(default_factory=list)
+    suggestions_left: int = _SUGGESTIONS
+
+
+def _synonyms(options: dict[str, Any], base: DataPath, first: str, second: str) -> tuple[Any, list[Finding]]:
+    """The value of a key that has a synonym; a finding when both are given."""
+    if first in options and second in options:
+        return options[first], [
+            Finding((*base, second), f'give either "{first}" or "{second}" (they mean the same), not both')
+        ]
+    return options.get(first, options.get(second)), []
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return tuple(value)
+    return None
+
+
+def semantic_findings(doc: Document, context: Context) -> list[Finding]:
     data = doc.data
     if not isinstance(data, dict):
         return []
@@ -38,44 +78,73 @@ def semantic_findings(doc: Document) -> list[Finding]:
     endpoint = shopify.get("endpoint")
     if isinstance(endpoint, str):
         findings.extend(Finding(("shopify", "endpoint"), m) for m in endpoint_problems(endpoint))
-    default_address = shopify.get("address")
+
+    api = shopify.get("api", "graphql")
+    api = api if api in ("graphql", "rest") else "graphql"
+    version = shopify.get("api_version")
+    api_version: str | None = None
+    if isinstance(version, str) and versions.is_version_handle(version):
+        if versions.is_served(version, context.today):
+            api_version = version
+        else:
+            # Shopify itself would silently fall forward to the oldest stable version instead.
+            findings.append(
+                Finding(("shopify", "api_version"), unsupported_version_message(version, context.today))
+            )
+
+    defaults = shopify.get("defaults")
+    defaults = defaults if isinstance(defaults, dict) else {}
+    default_format = defaults.get("format", "json")
+    default_fields, problems = _synonyms(defaults, ("shopify", "defaults"), "fields", "include_fields")
+    findings.extend(problems)
+    fields_key = "fields" if "fields" in defaults else "include_fields"
+    findings.extend(_fields_findings(default_fields, ("shopify", "defaults", fields_key), api))
+
+    default_address, problems = _synonyms(shopify, ("shopify",), "address", "uri")
+    findings.extend(problems)
+    address_key = "address" if "address" in shopify else "uri"
     if isinstance(default_address, str):
-        findings.extend(Finding(("shopify", "address"), m) for m in address_problems(default_address))
+        findings.extend(
+            _destination_findings(default_address, ("shopify", address_key), api, default_format, None)
+        )
 
     platform = data.get("platform")
     if isinstance(platform, dict):
         findings.extend(platform_findings(platform))
-        if "address" in shopify:
+        if default_address is not None:
             findings.append(
                 Finding(
-                    ("shopify", "address"),
-                    'a stack with a "platform" section delivers to its pipeline\'s inlet URL; remove '
-                    '"shopify.address" (a topic may still set its own "address")',
+                    ("shopify", address_key),
+                    f'a stack with a "platform" section delivers to its pipeline\'s inlet URL; remove '
+                    f'"shopify.{address_key}" (a topic may still set its own "address")',
                 )
             )
 
-    version = shopify.get("api_version")
-    api_version = version if isinstance(version, str) and version in SUPPORTED_API_VERSIONS else None
-    # With a platform section, a topic without an address delivers to the pipeline's inlet.
-    has_default_address = "address" in shopify or isinstance(platform, dict)
-    missing_address: list[DataPath] = []
+    if api == "graphql":
+        findings.extend(_marker_findings(context))
 
+    state = _State(
+        api=api,
+        api_version=api_version,
+        default_address=default_address if isinstance(default_address, str) else None,
+        default_format=default_format if isinstance(default_format, str) else "json",
+        default_fields=_strings(default_fields),
+        # With a platform section, a topic without an address delivers to the pipeline's inlet.
+        has_default_address=default_address is not None or isinstance(platform, dict),
+    )
     shops = data.get("shops")
-    if isinstance(shops, dict):
+    # Past the schema's limits, its one finding says enough (and checking each entry would cost more).
+    if isinstance(shops, dict) and len(shops) <= MAX_SHOPS:
         for shop, shop_data in shops.items():
             topics = shop_data.get("topics") if isinstance(shop_data, dict) else None
-            if isinstance(topics, list):
-                base: DataPath = ("shops", shop, "topics")
-                findings.extend(
-                    _topic_findings(
-                        doc, base, shop, topics, api_version, has_default_address, missing_address
-                    )
-                )
-    if missing_address:
+            if isinstance(topics, list) and len(topics) <= MAX_TOPICS:
+                findings.extend(_shop_findings(doc, ("shops", shop, "topics"), shop, topics, state, context))
+    if state.missing_address:
         # One problem, not one per topic: the usual fix is the single default address.
-        listed = ", ".join(format_path(path) for path in missing_address[:5])
-        more = f" and {len(missing_address) - 5} more" if len(missing_address) > 5 else ""
-        verb = "has" if len(missing_address) == 1 else "have"
+        missing = state.missing_address
+        listed = ", ".join(format_path(path) for path in missing[:5])
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        verb = "has" if len(missing) == 1 else "have"
         findings.append(
             Finding(
                 ("shopify",) if "shopify" in data else (),
@@ -86,43 +155,196 @@ def semantic_findings(doc: Document) -> list[Finding]:
     return findings
 
 
-def _topic_findings(
-    doc: Document,
-    base: DataPath,
-    shop: str,
-    topics: list[Any],
-    api_version: str | None,
-    has_default_address: bool,
-    missing_address: list[DataPath],
+def _marker_findings(context: Context) -> Iterator[Finding]:
+    """With GraphQL the subscription name marks the owner: the stack (and project) must fit in it."""
+    if context.project is not None:
+        problem = ownership.prefix_problem(context.project, context.stack)
+    else:
+        problem = ownership.part_problem("stack", context.stack)
+    if problem is not None:
+        yield Finding(
+            ("shopify",),
+            f"stack {show(context.stack)} cannot own GraphQL subscriptions: {problem} (subscription names "
+            "are <project>--<stack>--<label>, at most 50 characters); rename the stack or use "
+            "shopify.api rest",
+        )
+
+
+def _fields_findings(value: Any, path: DataPath, api: str) -> Iterator[Finding]:
+    fields = _strings(value)
+    if fields is None or api != "rest":
+        return
+    for index, name in enumerate(fields):
+        if "." in name:
+            yield Finding(
+                (*path, index),
+                f"{show(name)} is a nested path; with shopify.api rest only top-level fields can be "
+                "selected (shopify.api graphql allows nested paths such as variants.price)",
+            )
+
+
+def _destination_findings(
+    address: str, path: DataPath, api: str, format_: Any, topic: str | None
 ) -> Iterator[Finding]:
-    """Findings for one shop's topics; appends topics lacking any address to ``missing_address``."""
+    problems = destination_problems(address)
+    if problems:
+        yield from (Finding(path, message) for message in problems)
+        return
+    kind = addresses.destination_kind(address)
+    if kind != "https" and api != "graphql":
+        what = "a Pub/Sub" if kind == "pubsub" else "an EventBridge"
+        yield Finding(
+            path,
+            f"{show(address)} is {what} destination; Pub/Sub and EventBridge need shopify.api graphql",
+        )
+    if kind != "https" and format_ == "xml":
+        # §4.5 "Format can only be used with format: 'json'".
+        yield Finding(path, f"{show(address)} delivers json only; remove format: xml for this destination")
+    if kind == "https" and topic in CLOUD_ONLY_TOPICS:
+        yield Finding(
+            path,
+            f'topic "{topic}" is delivered only to Pub/Sub or EventBridge; give a pubsub:// or '
+            "arn:aws:events: destination",
+        )
+
+
+def _shop_findings(
+    doc: Document, base: DataPath, shop: str, topics: list[Any], state: _State, context: Context
+) -> Iterator[Finding]:
     first_line: dict[str, int | None] = {}
+    labels: dict[str, tuple[str, int | None]] = {}  # lower-cased label -> (label, line)
     for index, entry in enumerate(topics):
         if isinstance(entry, str):
-            topic, topic_path, options = entry, (*base, index), {}
+            text, topic_path, options = entry, (*base, index), {}
         elif isinstance(entry, dict) and isinstance(entry.get("topic"), str):
-            topic, topic_path, options = entry["topic"], (*base, index, "topic"), entry
+            text, topic_path, options = entry["topic"], (*base, index, "topic"), entry
         else:
             continue  # wrong shape: the schema reports it
+        if len(text) > 100:
+            continue  # the schema's maxLength reports it; no topic is this long
+        entry_path: DataPath = (*base, index)
 
-        for message in topic_problems(topic, api_version):
-            yield Finding(topic_path, message)
-        if topic in first_line:
+        topic, problems = canonical(text)
+        if topic is not None:
+            problems = topic_problems(
+                topic, state.api_version, context.today, suggest=state.suggestions_left > 0
+            )
+        if problems:
+            state.suggestions_left -= 1
+        yield from (Finding(topic_path, message) for message in problems)
+        if topic is None:
+            continue
+
+        duplicate = topic in first_line
+        if duplicate:
             where = f" (first at line {first_line[topic]})" if first_line[topic] else ""
+            spelled = f'"{topic}"' if text == topic else f"{show(text)} ({topic})"
             yield Finding(
                 topic_path,
-                f'topic "{topic}" is listed twice for shop "{shop}"{where}; list each topic once, '
+                f'topic {spelled} is listed twice for shop "{shop}"{where}; list each topic once, '
                 "with all its options on that one entry",
             )
         else:
             first_line[topic] = doc.line(topic_path)
 
-        address = options.get("address")
-        if isinstance(address, str):
-            for message in address_problems(address):
-                yield Finding((*base, index, "address"), message)
-        elif "address" not in options and not has_default_address:
-            missing_address.append((*base, index))
+        yield from _options_findings(entry_path, topic, options, state)
+
+        if duplicate or state.api != "graphql":
+            continue  # names exist only with GraphQL; a repeated topic is already reported
+        label = options.get("name")
+        label = label if isinstance(label, str) else ownership.default_label(topic)
+        key = label.lower()
+        if key in labels:
+            other, line = labels[key]
+            where = f" (first at line {line})" if line else ""
+            yield Finding(
+                (*entry_path, "name") if "name" in options else topic_path,
+                f'subscription name "{label}" is used twice for shop "{shop}"{where}: names are unique per '
+                f'shop, ignoring case (a topic without "name" is named after its topic, here "{other}"); '
+                'give one of them another "name"',
+            )
+        else:
+            labels[key] = (label, doc.line(entry_path))
+
+
+def _options_findings(
+    entry_path: DataPath, topic: str, options: dict[str, Any], state: _State
+) -> Iterator[Finding]:
+    """A topic's own options, and the stack defaults as they apply to it."""
+    format_ = options.get("format", state.default_format)
+    address, problems = _synonyms(options, entry_path, "address", "uri")
+    yield from problems
+    if isinstance(address, str):
+        key = "address" if "address" in options else "uri"
+        yield from _destination_findings(address, (*entry_path, key), state.api, format_, topic)
+    elif address is None:
+        if not state.has_default_address:
+            state.missing_address.append(entry_path)
+        elif state.default_address is not None:
+            inherited = addresses.destination_kind(state.default_address)
+            if inherited != "https" and format_ == "xml" and "format" in options:
+                yield Finding(
+                    (*entry_path, "format"),
+                    "the stack's default destination delivers json only; remove format: xml",
+                )
+            if inherited == "https" and topic in CLOUD_ONLY_TOPICS:
+                yield Finding(
+                    entry_path,
+                    f'topic "{topic}" is delivered only to Pub/Sub or EventBridge; give it a pubsub:// or '
+                    "arn:aws:events: address",
+                )
+        elif topic in CLOUD_ONLY_TOPICS:
+            yield Finding(
+                entry_path,
+                f'topic "{topic}" is delivered only to Pub/Sub or EventBridge, not to the pipeline\'s inlet; '
+                "give it a pubsub:// or arn:aws:events: address",
+            )
+
+    fields, problems = _synonyms(options, entry_path, "fields", "include_fields")
+    yield from problems
+    fields_key = "fields" if "fields" in options else "include_fields"
+    yield from _fields_findings(fields, (*entry_path, fields_key), state.api)
+    included = _strings(fields) if fields is not None else state.default_fields
+
+    filter_ = options.get("filter")
+    if isinstance(filter_, str):
+        yield from _filter_findings(filter_, (*entry_path, "filter"), included or (), state)
+    if topic in FILTER_REQUIRED_TOPICS:
+        type_ = metaobject_type(filter_) if isinstance(filter_, str) else None
+        if type_ is None or "*" in type_:
+            yield Finding(
+                entry_path,
+                f'topic "{topic}" needs a "type:<metaobject type>" filter (one type, no wildcards): add '
+                'filter: "type:<your metaobject type>"'
+                + ("" if state.api == "graphql" else ", which needs shopify.api graphql"),
+            )
+
+    name = options.get("name")
+    if isinstance(name, str):
+        path = (*entry_path, "name")
+        if state.api != "graphql":
+            yield Finding(path, 'subscriptions have a "name" only with shopify.api graphql; remove it')
+        elif state.api_version is not None and not ownership.names_supported(state.api_version):
+            yield Finding(
+                path,
+                f"subscription names need API version {ownership.NAME_SINCE} or later "
+                f"(shopify.api_version is {state.api_version})",
+            )
+        problem = ownership.label_problem(name)
+        if problem is not None:
+            yield Finding(path, f"{show(name)}: {problem}")
+
+
+def _filter_findings(
+    text: str, path: DataPath, included: tuple[str, ...], state: _State
+) -> Iterator[Finding]:
+    if state.api != "graphql":
+        yield Finding(path, 'filters need shopify.api graphql (the REST webhook has no "filter"); remove it')
+        return
+    if len(text) > MAX_FILTER_LENGTH:
+        return  # the schema's maxLength reports it
+    for message in filter_problems(text, included):
+        yield Finding(path, f"{show(text)} {message}")
 
 
 def platform_findings(platform: dict[str, Any]) -> Iterator[Finding]:
@@ -138,114 +360,3 @@ def platform_findings(platform: dict[str, Any]) -> Iterator[Finding]:
                 ("platform", "mapping", index),
                 'give exactly one of "source" (a payload path) or "expression" (a Data Prep expression)',
             )
-
-
-def topic_list_hint(api_version: str | None) -> str:
-    version = f" --api-version {api_version}" if api_version else ""
-    return f"`python -m stackfile topics{version}` lists every topic."
-
-
-def topic_problems(topic: str, api_version: str | None) -> list[str]:
-    """What is wrong with subscribing to ``topic`` (``api_version`` None: the version itself is invalid,
-    so only check that the topic exists in some version)."""
-    label = f" for API version {api_version}" if api_version else ""
-    if topic in COMPLIANCE_TOPICS:
-        return [
-            f'"{topic}" is a compliance topic{label}: it cannot be subscribed to with the Admin API; '
-            "configure it under compliance_topics in shopify.app.toml or in the Partner Dashboard"
-        ]
-    available = known_topics(api_version or UNSTABLE)
-    if topic not in available:
-        in_versions = [v for v in SUPPORTED_API_VERSIONS if topic in known_topics(v)]
-        if in_versions:
-            return [
-                f'topic "{topic}" is not available in API version {api_version}; it exists in API '
-                f"versions {', '.join(in_versions)}"
-            ]
-        matches = difflib.get_close_matches(topic, sorted(available), n=3, cutoff=0.6)
-        if matches:
-            options = [show(match) for match in matches]
-            spelled = options[0] if len(options) == 1 else f"{', '.join(options[:-1])} or {options[-1]}"
-            hint = f"did you mean {spelled}? {topic_list_hint(api_version)}"
-        else:
-            hint = topic_list_hint(api_version)
-        return [f'unknown topic "{topic}"{label}; {hint}']
-    if topic in FILTER_REQUIRED_TOPICS:
-        # Shopify only accepts these with a `type:{type}` filter, which stack files cannot express yet.
-        return [
-            f'topic "{topic}" needs a "type:<metaobject type>" filter, which stack files do not '
-            "support yet; remove it from the list"
-        ]
-    return []
-
-
-def _split(url: str) -> tuple[SplitResult | None, str | None]:
-    """urlsplit plus the checks every URL here needs; returns (parts, None) or (None, problem)."""
-    if any(ch.isspace() for ch in url):
-        return None, f"{show(url)} contains whitespace; URLs must not"
-    try:
-        parts = urlsplit(url)
-        _ = parts.port  # raises ValueError for a non-numeric or out-of-range port
-    except ValueError as exc:
-        return None, f"{show(url)} is not a valid URL ({exc})"
-    if parts.scheme not in ("https", "http"):
-        scheme = f'"{parts.scheme}://"' if parts.scheme else "no scheme"
-        return None, f"{show(url)} has {scheme}; allowed: {_ALLOWED_URLS}"
-    if not parts.hostname:
-        return None, f"{show(url)} has no host; allowed: an absolute URL such as https://example.com/webhooks"
-    return parts, None
-
-
-def address_problems(address: str) -> list[str]:
-    parts, problem = _split(address)
-    if parts is None:
-        return [problem or "invalid URL"]
-    host = parts.hostname or ""
-    if parts.scheme == "http" and not is_loopback_host(host):
-        return [f"{show(address)} uses plain http; allowed: {_ALLOWED_URLS}"]
-    if host == "shopify.com" or host.endswith((".shopify.com", ".myshopify.com")):
-        # Shopify rejects webhook addresses on its own domains.
-        return [f"{show(address)} points at a Shopify domain; webhook addresses must be your own endpoint"]
-    return []
-
-
-def service_url_problems(url: str) -> list[str]:
-    """An AEP service base URL: credentials travel there, so https unless it is loopback."""
-    parts, problem = _split(url)
-    if parts is None:
-        return [problem or "invalid URL"]
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname or ""):
-        return [f"{show(url)} uses plain http; allowed: {_ALLOWED_URLS}"]
-    return []
-
-
-def endpoint_problems(template: str) -> list[str]:
-    try:
-        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError:
-        return [f"{show(template)} has unbalanced braces; the only placeholder allowed is {{shop}}"]
-    problems: list[str] = []
-    if "shop" not in names:
-        problems.append(
-            f"{show(template)} does not contain {{shop}}; allowed: an http(s) URL template such as "
-            "https://{shop}.myshopify.com or http://127.0.0.1:8787/shops/{shop}"
-        )
-    if names - {"shop"}:
-        problems.append(
-            f"{show(template)} uses the placeholder(s) {quoted_list(sorted(names - {'shop'}))}; "
-            "the only placeholder allowed is {shop}"
-        )
-        return problems
-    parts, problem = _split(template.replace("{shop}", "example-shop"))
-    if parts is None:
-        problems.append((problem or "invalid URL").replace("example-shop", "{shop}"))
-        return problems
-    if parts.scheme == "http" and not is_loopback_host(parts.hostname or ""):
-        # Access tokens travel to this endpoint: never in clear text over a network.
-        problems.append(f"{show(template)} uses plain http; allowed: {_ALLOWED_URLS}")
-    if parts.query or parts.fragment:
-        problems.append(
-            f"{show(template)} has a query or fragment; the client appends /admin/api/<version>/… "
-            "to it, so give only scheme, host and path"
-        )
-    return problems

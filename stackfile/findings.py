@@ -1,12 +1,27 @@
-"""A problem before it has a file and line: a path into the data and a message."""
+"""A problem before it has a file and line: a path into the data and a message; and how values are shown.
+
+Messages end up in a terminal and in Pulumi's log (sent over gRPC as UTF-8), so everything shown from the
+user's file goes through ``show``/``printable``: control characters and unpaired surrogates are escaped,
+and long values are cut.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from .yamldoc import DataPath
+
+# What a message quotes from the file; enough to recognise the value.
+MAX_SHOWN_CHARS = 80
+
+# C0/C1 controls, unpaired surrogates, line/paragraph separators and format characters (bidi overrides):
+# none of them may reach a terminal or a protobuf string unescaped.
+_UNPRINTABLE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 
 
 @dataclass(frozen=True)
@@ -16,6 +31,21 @@ class Finding:
     line: int | None = None  # when the path's own line is not the right one (a repeated YAML key)
 
 
+def printable(text: str) -> str:
+    """``text`` with every unprintable character written as ``\\uXXXX`` (always valid UTF-8)."""
+    return _UNPRINTABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
+def cut(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} characters)"
+
+
+def _path_part(part: str) -> str:
+    return printable(cut(part, 100))
+
+
 def format_path(path: DataPath) -> str:
     """``("shops", "acme-eu", "topics", 2, "address")`` -> ``shops.acme-eu.topics[2].address``."""
     text = ""
@@ -23,16 +53,26 @@ def format_path(path: DataPath) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
         else:
-            text += f".{part}" if text else part
+            text += f".{_path_part(part)}" if text else _path_part(part)
     return text
 
 
 def show(value: Any) -> str:
-    """A value as the user would recognise it in YAML/JSON (strings in double quotes)."""
+    """A value as the user would recognise it in YAML/JSON (strings in double quotes), cut to a readable
+    length and escaped."""
+    if isinstance(value, str):
+        # Cut before quoting, so that a megabyte string costs nothing.
+        text = value if len(value) <= MAX_SHOWN_CHARS else f"{value[:MAX_SHOWN_CHARS]}…"
+        quoted = json.dumps(text, ensure_ascii=False)
+        return printable(quoted + (f" ({len(value)} characters)" if len(value) > MAX_SHOWN_CHARS else ""))
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        # str() of a huge int is slow and refused past 4300 digits.
+        return f"an integer of about {int(value.bit_length() * 0.30103)} digits"
     try:
-        return json.dumps(value, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return str(value)
+        text = json.dumps(value, ensure_ascii=False, default=str)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    return printable(cut(text))
 
 
 def describe_type(value: Any) -> str:

@@ -1,10 +1,14 @@
 """The stack file's JSON Schema (Draft 2020-12): structure, types and allowed keys.
 
-The schema is built here from ``shopify_api.topics`` (so versions and topic suggestions never drift) and
-shipped as ``stackfile.schema.json`` for editors; a test asserts the file equals ``build_schema()``.
+The schema is built here from ``shopify_api.topics`` (so topic suggestions never drift) and shipped as
+``stackfile.schema.json`` for editors; a test asserts the file equals ``build_schema()``. It does not
+depend on the date: which API versions Shopify serves today is a semantic check (``shopify_api.versions``).
 Regenerate with ``python -m stackfile schema > stackfile/stackfile.schema.json``.
-Checks that depend on other values (topics per API version, duplicates, the loopback rule) live in
-``stackfile.checks``; the schema only carries light patterns so editors can flag obvious mistakes.
+Checks that depend on other values (topics per API version, duplicates, URL rules, the owner marker) live
+in ``stackfile.checks``; the schema only carries light patterns so editors can flag obvious mistakes.
+Patterns are ECMA-262 as the standard says: ``$`` is the end of the text (``stackfile.structure`` gives
+them that meaning in Python too), and character classes are spelled out (``[0-9]``, not ``\\d``, which in
+Python also matches other scripts' digits).
 """
 
 from __future__ import annotations
@@ -15,60 +19,95 @@ from pathlib import Path
 from typing import Any
 
 from aep_api.ids import DEFAULT_IMS_URL, DEFAULT_PLATFORM_URL
-from shopify_api.topics import SUPPORTED_API_VERSIONS, UNSTABLE, known_topics
+from shopify_api.addresses import ALLOWED_DESTINATIONS
+from shopify_api.topics import UNSTABLE, known_topics
 
-from .model import DEFAULT_ENDPOINT_TEMPLATE, DEFAULT_FORMAT
+from .model import DEFAULT_API, DEFAULT_ENDPOINT_TEMPLATE, DEFAULT_FORMAT
 
 SCHEMA_FILE = Path(__file__).with_name("stackfile.schema.json")
 
 SHOP_NAME_PATTERN = "^[a-z0-9][a-z0-9-]*$"
 SHOP_NAME_MAX_LENGTH = 60
 FORMATS = ("json", "xml")
+APIS = ("graphql", "rest")
+# §3.2: "Input arrays are limited to 250 items" (GraphQL); REST takes the same lists.
+MAX_LIST_ITEMS = 250
+# Shopify documents no limit for a filter; 4,096 characters is ours (UNCONFIRMED).
+MAX_FILTER_LENGTH = 4096
+# Each topic once per shop, and Shopify has about 260 topics.
+MAX_TOPICS = 500
+# Ours: a stack of more shops is better split (and each shop is a request per run).
+MAX_SHOPS = 1000
+CLIENT_ID_PATTERN = "^[A-Za-z0-9_.-]{1,100}$"
+API_VERSION_PATTERN = "^([0-9]{4}-(01|04|07|10)|unstable)$"
 
 _ADDRESS_DESCRIPTION = (
-    "an https:// URL where Shopify delivers the webhooks; plain http:// only for loopback hosts "
-    "(127.0.0.0/8, localhost, [::1])"
+    ALLOWED_DESTINATIONS.replace("an https:// URL", "an https:// URL where Shopify delivers the webhooks")
+    + "; Pub/Sub and EventBridge need shopify.api graphql and format json; plain http:// only for loopback "
+    "hosts (127.0.0.0/8, localhost, [::1])"
 )
 
 
 def build_schema() -> dict[str, Any]:
     topic_name = {
         "type": "string",
-        "description": "A webhook topic in REST form, e.g. orders/create. Which topics exist depends on "
-        "shopify.api_version.",
+        "maxLength": 100,
+        "description": "A webhook topic, in REST form (orders/create) or as the GraphQL enum "
+        "(ORDERS_CREATE). Which topics exist depends on shopify.api_version.",
         "examples": sorted(known_topics(UNSTABLE)),
     }
     format_ = {
         "enum": list(FORMATS),
-        "description": "Payload format.",
+        "description": "Payload format (Pub/Sub and EventBridge: json only).",
         "default": DEFAULT_FORMAT,
     }
-    fields = {
-        "type": "array",
-        "uniqueItems": True,
-        "items": {
-            "type": "string",
-            "pattern": "^[A-Za-z0-9_]+$",
-            "description": "a top-level field name of the payload, e.g. id or updated_at "
-            "(letters, digits and underscores; only top-level fields can be selected)",
-        },
-        "description": "Only these top-level fields are delivered; empty means all fields.",
-    }
+
+    def fields(synonym: str) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "uniqueItems": True,
+            "maxItems": MAX_LIST_ITEMS,
+            "items": {
+                "type": "string",
+                "maxLength": 255,
+                "pattern": "^[A-Za-z0-9_]+([.][A-Za-z0-9_]+)*$",
+                "description": "a payload field, e.g. id or updated_at (letters, digits and underscores); "
+                "with shopify.api graphql also a nested path such as variants.price",
+            },
+            "description": f"Only these fields are delivered; empty means all fields ({synonym}).",
+        }
+
     metafield_namespaces = {
         "type": "array",
         "uniqueItems": True,
+        "maxItems": MAX_LIST_ITEMS,
         "items": {
             "type": "string",
-            "pattern": "^\\S+$",
-            "description": "a metafield namespace, e.g. custom (no spaces)",
+            # Letters, digits, _ - . and the $app: prefix of app-owned namespaces (character set UNCONFIRMED).
+            "pattern": "^[A-Za-z0-9_.:$-]{1,255}$",
+            "description": "a metafield namespace, e.g. custom or $app:loyalty (letters, digits, '_', '-', "
+            "'.', ':' and '$'; no spaces)",
         },
         "description": "Metafield namespaces whose metafields are included in the payload.",
     }
     # Descriptions of values with a pattern double as the "allowed: …" part of error messages.
     address = {
         "type": "string",
-        "pattern": "^https?://",
+        "pattern": "^(https?://|pubsub://|arn:)",
         "description": _ADDRESS_DESCRIPTION,
+    }
+    uri = {**address, "description": f"synonym of address (the GraphQL name): {_ADDRESS_DESCRIPTION}"}
+    client_id = {
+        "type": "string",
+        "pattern": CLIENT_ID_PATTERN,
+        "description": "the app's client id from the Dev Dashboard (not a secret; the client secret is stack "
+        "config shopifyClientSecret or shopifyClientSecrets.<shop>): letters, digits, '_', '.' and '-'",
+    }
+    defaults_properties = {
+        "format": format_,
+        "fields": fields("REST name; synonym: include_fields"),
+        "include_fields": fields("GraphQL name; synonym: fields"),
+        "metafield_namespaces": metafield_namespaces,
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -90,33 +129,46 @@ def build_schema() -> dict[str, Any]:
                 "required": ["api_version"],
                 "properties": {
                     "api_version": {
-                        "enum": list(SUPPORTED_API_VERSIONS),
-                        "description": "Shopify Admin API version used for requests and topic checks.",
+                        "type": "string",
+                        "pattern": API_VERSION_PATTERN,
+                        "description": "Shopify Admin API version used for requests and topic checks: "
+                        "YYYY-01, -04, -07 or -10 while Shopify serves it (this quarter's, the three "
+                        "before it, the release candidate) or unstable; `python -m stackfile versions` "
+                        "lists today's",
+                    },
+                    "api": {
+                        "enum": list(APIS),
+                        "default": DEFAULT_API,
+                        "description": "Which Admin API manages the subscriptions: graphql (the default; "
+                        "needed for filter, name, nested fields, Pub/Sub and EventBridge) or rest (legacy "
+                        "custom apps).",
                     },
                     "endpoint": {
                         "type": "string",
-                        "pattern": "^https?://.*\\{shop\\}",
+                        "pattern": "^https?://.*[{]shop[}]",
                         "default": DEFAULT_ENDPOINT_TEMPLATE,
                         "description": "an http(s) URL template containing {shop}, e.g. "
                         "https://{shop}.myshopify.com or http://127.0.0.1:8787/shops/{shop} "
                         "(plain http only for loopback hosts)",
                     },
+                    "client_id": {
+                        **client_id,
+                        "description": f"{client_id['description']}; for every shop that sets none",
+                    },
                     "address": address,
+                    "uri": uri,
                     "defaults": {
                         "type": "object",
                         "additionalProperties": False,
                         "description": "Options applied to every topic that does not set them.",
-                        "properties": {
-                            "format": format_,
-                            "fields": fields,
-                            "metafield_namespaces": metafield_namespaces,
-                        },
+                        "properties": defaults_properties,
                     },
                 },
             },
             "platform": {"$ref": "#/$defs/platform"},
             "shops": {
                 "type": "object",
+                "maxProperties": MAX_SHOPS,
                 "description": "Shops by handle (the part before .myshopify.com).",
                 "propertyNames": {
                     "pattern": SHOP_NAME_PATTERN,
@@ -137,18 +189,23 @@ def build_schema() -> dict[str, Any]:
                 "properties": {
                     "topics": {
                         "type": "array",
+                        "maxItems": MAX_TOPICS,
                         "items": {"$ref": "#/$defs/topicEntry"},
-                        "description": "Webhook topics this shop subscribes to.",
+                        "description": "Webhook topics this shop subscribes to (each topic once).",
+                    },
+                    "client_id": {
+                        **client_id,
+                        "description": f"{client_id['description']}; overrides shopify.client_id",
                     },
                 },
             },
             "topicEntry": {
                 "type": ["string", "object"],
                 "description": "A topic name, or a mapping with `topic` and its own options.",
-                "allOf": [
-                    {"if": {"type": "string"}, "then": {"$ref": "#/$defs/topicName"}},
-                    {"if": {"type": "object"}, "then": {"$ref": "#/$defs/topicWithOptions"}},
-                ],
+                # if/then/else rather than allOf of two ifs: a string (the usual entry) costs one test.
+                "if": {"type": "string"},
+                "then": {"$ref": "#/$defs/topicName"},
+                "else": {"if": {"type": "object"}, "then": {"$ref": "#/$defs/topicWithOptions"}},
             },
             "topicName": topic_name,
             "topicWithOptions": {
@@ -158,9 +215,30 @@ def build_schema() -> dict[str, Any]:
                 "properties": {
                     "topic": {"$ref": "#/$defs/topicName"},
                     "address": address,
-                    "format": format_,
-                    "fields": fields,
-                    "metafield_namespaces": metafield_namespaces,
+                    "uri": uri,
+                    **defaults_properties,
+                    "filter": {
+                        "type": "string",
+                        "minLength": 1,
+                        "maxLength": MAX_FILTER_LENGTH,
+                        "description": 'a Shopify search-syntax filter, e.g. "variants.price:>=10.00" '
+                        f"(GraphQL only; at most {MAX_FILTER_LENGTH} characters); only matching events "
+                        "are delivered",
+                    },
+                    "name": {
+                        "type": "string",
+                        "pattern": "^[A-Za-z0-9_-]+$",
+                        "maxLength": 50,
+                        "description": "a label for this subscription (GraphQL, API 2026-04+): letters, "
+                        "digits, '-' and '_', at most 50 characters; Shopify gets "
+                        "<project>--<stack>--<label>",
+                    },
+                    "adopt": {
+                        "type": "boolean",
+                        "default": False,
+                        "description": "Take over an existing identical subscription that no stack "
+                        "marks as its own (REST has no owner marker, so adoption needs this there).",
+                    },
                 },
             },
         },

@@ -1,8 +1,13 @@
-"""YAML text -> plain Python data plus the line of every path, via PyYAML's node API.
+"""YAML text -> plain Python data plus the line of every path, built from PyYAML's event stream.
 
-PyYAML's ``safe_load`` forgets where values came from; composing nodes ourselves keeps the line of each
-key and item so that every problem can say ``file:line``. It also lets us reject duplicate keys, which
-``safe_load`` silently overwrites.
+PyYAML's ``safe_load`` forgets where values came from, overwrites duplicate keys, and its composer recurses
+once per nesting level (500 nested brackets raise RecursionError). So the document is built here from
+parser events with an explicit stack: every key and item keeps its line, duplicate keys are reported, and
+nesting depth and alias expansion ("billion laughs") are capped before anything else sees the data. The
+C parser (libyaml) is used when PyYAML has it: it is several times faster on large files.
+
+Values that YAML resolves but Python cannot hold (``2026-02-30``, a 5,000-digit integer, an unknown
+``!tag``) become issues at their line and keep their text, so that the rest of the file is still checked.
 """
 
 from __future__ import annotations
@@ -14,6 +19,19 @@ import yaml
 
 # A path into the document: mapping keys (str) and sequence indexes (int).
 DataPath = tuple[str | int, ...]
+
+# A stack file nests about 6 levels (shops.<shop>.topics[i].fields[j]); anything near this is an attack
+# or an accident, and staying far below Python's recursion limit keeps every later step safe.
+MAX_DEPTH = 32
+# Values after alias expansion. A stack file of 1,000 subscriptions written as mappings has about 6,000;
+# the checks cost about 25 µs of CPU per value, so this keeps any file well under a second.
+MAX_NODES = 25_000
+
+# Typed Any: the stubs leave the event API untyped, and the C loader is not a SafeLoader subclass.
+_Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass(frozen=True)
@@ -47,16 +65,40 @@ class Document:
         return None
 
 
+class _Skip:
+    """Placeholder for a key or value that is dropped (a duplicate key's value, a non-scalar key)."""
+
+
+_SKIP = _Skip()
+
+
+@dataclass
+class _Frame:
+    """A mapping or sequence being built. ``value`` None: the whole subtree is discarded."""
+
+    value: dict[str, Any] | list[Any] | None
+    path: DataPath
+    anchor: str | None
+    nodes: int = 1  # values in this subtree after alias expansion, itself included
+    height: int = 1  # nesting levels of this subtree after alias expansion
+    key: str | _Skip | None = None  # mappings: the key waiting for its value
+    is_key: bool = False  # a list or mapping used as a key: discarded, its value is dropped too
+    first_seen: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Anchored:
+    value: Any
+    nodes: int
+    height: int
+
+
 def parse(text: str) -> Document:
-    """Parse a single YAML document; raises YamlSyntaxError (with a 1-based line) on bad syntax."""
-    loader = yaml.SafeLoader(text)
+    """Parse a single YAML document; raises YamlSyntaxError (with a 1-based line) on bad syntax, on
+    nesting deeper than MAX_DEPTH and on more than MAX_NODES values."""
+    loader = _Loader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            return Document(data=None)
-        doc = Document(data=None)
-        doc.data = _convert(loader, root, (), doc)
-        return doc
+        return _Builder(loader).run()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -67,62 +109,223 @@ def parse(text: str) -> Document:
             started = f" at line {exc.context_mark.line + 1}" if exc.context_mark is not None else ""
             detail = f"{problem} ({exc.context}{started})"
         raise YamlSyntaxError(line, f"YAML syntax error: {detail}") from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML forbids (control characters, unpaired surrogates): say where, not the offset.
+        line = text.count("\n", 0, exc.position) + 1 if isinstance(exc.position, int) else None
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "?")
+        raise YamlSyntaxError(
+            line,
+            f"the file contains the character U+{code:04X}, which YAML does not allow; remove it "
+            "(write it as an escape such as \\t inside double quotes if you need it)",
+        ) from None
     except yaml.YAMLError as exc:
         raise YamlSyntaxError(None, f"YAML syntax error: {exc}") from None
     finally:
         loader.dispose()
 
 
-# Aliases can make a tiny file expand enormously ("billion laughs"); no stack file comes near this.
-_MAX_NODES = 100_000
+class _Builder:
+    def __init__(self, loader: Any) -> None:
+        self.loader = loader
+        self.doc = Document(data=None)
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, _Anchored] = {}
+        self.open_anchors: set[str] = set()
+        self.nodes = 0  # values so far, aliases counted as the size of what they repeat
+        self.documents = 0
 
+    def run(self) -> Document:
+        loader = self.loader
+        while True:
+            event = loader.get_event()
+            if isinstance(event, yaml.StreamEndEvent):
+                return self.doc
+            line = event.start_mark.line + 1 if event.start_mark is not None else 0
+            if isinstance(event, yaml.DocumentStartEvent):
+                self.documents += 1
+                if self.documents > 1:
+                    raise YamlSyntaxError(
+                        line,
+                        "YAML syntax error: expected a single document in the stream but found another "
+                        "document; a stack file is one YAML document (remove the second ---)",
+                    )
+            elif isinstance(event, yaml.ScalarEvent):
+                self._scalar(event, line)
+            elif isinstance(event, yaml.AliasEvent):
+                self._alias(event, line)
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                self._start(event, line)
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                self._end()
 
-def _convert(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    path: DataPath,
-    doc: Document,
-    active: frozenset[int] = frozenset(),
-) -> Any:
-    """Node -> Python value, recording lines; ``active`` holds the nodes being converted (alias cycles)."""
-    if not path:
-        doc.lines[path] = node.start_mark.line + 1
-    if id(node) in active:
-        raise YamlSyntaxError(node.start_mark.line + 1, "YAML syntax error: an alias refers to itself")
-    if len(doc.lines) > _MAX_NODES:
-        raise YamlSyntaxError(None, f"the file expands to more than {_MAX_NODES} values (anchors/aliases?)")
-    active = active | {id(node)}
-    if isinstance(node, yaml.MappingNode):
-        result: dict[str, Any] = {}
-        first_seen: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            line = key_node.start_mark.line + 1
-            if not isinstance(key_node, yaml.ScalarNode):
-                doc.issues.append(YamlIssue(path, line, "keys must be plain names, not lists or mappings"))
-                continue
+    # --- where values go -----------------------------------------------------------------------------
+
+    def _expecting_key(self) -> bool:
+        return bool(self.stack) and isinstance(self.stack[-1].value, dict) and self.stack[-1].key is None
+
+    def _target(self, line: int) -> DataPath | None:
+        """The path of the next value (not a key); None when it is discarded."""
+        if not self.stack:
+            self.doc.lines[()] = line
+            return ()
+        frame = self.stack[-1]
+        if isinstance(frame.value, list):
+            path: DataPath = (*frame.path, len(frame.value))
+            self.doc.lines[path] = line
+            return path
+        if isinstance(frame.value, dict) and isinstance(frame.key, str):
+            return (*frame.path, frame.key)  # its line is the key's, recorded in _key
+        return None
+
+    def _key(self, text: str | None, line: int) -> None:
+        frame = self.stack[-1]
+        assert isinstance(frame.value, dict)
+        if text is None:
+            self.doc.issues.append(
+                YamlIssue(frame.path, line, "keys must be plain names, not lists, mappings or aliases")
+            )
+            frame.key = _SKIP
+            return
+        if text in frame.first_seen:
+            self.doc.issues.append(
+                YamlIssue(
+                    (*frame.path, text),
+                    line,
+                    f'duplicate key "{text}" (first at line {frame.first_seen[text]}); each key may '
+                    "appear once",
+                )
+            )
+            frame.key = _SKIP
+            return
+        frame.first_seen[text] = line
+        self.doc.lines[(*frame.path, text)] = line
+        frame.key = text
+
+    def _count(self, nodes: int) -> None:
+        self.nodes += nodes
+        if self.nodes > MAX_NODES:
+            raise YamlSyntaxError(
+                None,
+                f"the file has more than {MAX_NODES:,} values after expanding anchors and aliases; a stack "
+                "file needs far fewer (split it, or check for aliases that repeat large parts)",
+            )
+
+    def _check_depth(self, extra: int, line: int) -> None:
+        if len(self.stack) + extra > MAX_DEPTH:
+            raise YamlSyntaxError(
+                line,
+                f"the file nests lists and mappings more than {MAX_DEPTH} levels deep; a stack file needs "
+                "about 6 (shops.<shop>.topics[i].fields[j])",
+            )
+
+    def _attach(self, value: Any, nodes: int, height: int) -> None:
+        """Put a finished value into its parent, or make it the document."""
+        if not self.stack:
+            self.doc.data = value
+            return
+        frame = self.stack[-1]
+        frame.nodes += nodes
+        frame.height = max(frame.height, height + 1)
+        if isinstance(frame.value, list):
+            frame.value.append(value)
+        elif isinstance(frame.value, dict):
+            key, frame.key = frame.key, None
+            if isinstance(key, str):
+                frame.value[key] = value
+
+    # --- events --------------------------------------------------------------------------------------
+
+    def _scalar(self, event: yaml.ScalarEvent, line: int) -> None:
+        if self._expecting_key():
             # The key's literal text: `123:` or `yes:` stay the strings "123" and "yes" rather than
             # becoming an int or a bool, so shop handles and topic names are never mangled.
-            key = str(key_node.value)
-            if key in first_seen:
-                doc.issues.append(
-                    YamlIssue(
-                        (*path, key),
-                        line,
-                        f'duplicate key "{key}" (first at line {first_seen[key]}); each key may appear once',
-                    )
-                )
-                continue
-            first_seen[key] = line
-            child = (*path, key)
-            doc.lines[child] = line
-            result[key] = _convert(loader, value_node, child, doc, active)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        items: list[Any] = []
-        for index, item_node in enumerate(node.value):
-            child = (*path, index)
-            doc.lines[child] = item_node.start_mark.line + 1
-            items.append(_convert(loader, item_node, child, doc, active))
-        return items
-    # Scalars: let PyYAML's safe constructor resolve null/bool/int/float/str/timestamp.
-    return loader.construct_object(node, deep=True)
+            self._key(str(event.value), line)
+            if event.anchor is not None:
+                self.anchors[event.anchor] = _Anchored(str(event.value), 1, 0)
+            return
+        self._count(1)
+        path = self._target(line)
+        value = self._construct(event, path, line)
+        if event.anchor is not None:
+            self.anchors[event.anchor] = _Anchored(value, 1, 0)
+        self._attach(value, 1, 0)
+
+    def _construct(self, event: Any, path: DataPath | None, line: int) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            if not event.implicit[0]:
+                return event.value  # quoted: always a string
+            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        if tag == _STR_TAG:
+            return event.value  # the common case, without building a node
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+            if path is not None:
+                self.doc.issues.append(YamlIssue(path, line, _scalar_problem(event.value, tag, exc)))
+            return event.value
+
+    def _alias(self, event: yaml.AliasEvent, line: int) -> None:
+        name = str(event.anchor)
+        if name in self.open_anchors:
+            raise YamlSyntaxError(
+                line, "YAML syntax error: an alias refers to itself (a recursive structure)"
+            )
+        anchored = self.anchors.get(name)
+        if anchored is None:
+            raise YamlSyntaxError(line, f"YAML syntax error: found undefined alias *{name}")
+        self._count(anchored.nodes)
+        if self._expecting_key():
+            self._key(anchored.value if isinstance(anchored.value, str) else None, line)
+            return
+        self._check_depth(anchored.height, line)
+        self._target(line)
+        # The repeated value is shared, not copied: nothing downstream modifies the data.
+        self._attach(anchored.value, anchored.nodes, anchored.height)
+
+    def _start(self, event: yaml.MappingStartEvent | yaml.SequenceStartEvent, line: int) -> None:
+        self._count(1)
+        self._check_depth(1, line)
+        is_mapping = isinstance(event, yaml.MappingStartEvent)
+        path: DataPath | None
+        is_key = self._expecting_key()
+        if is_key:
+            self._key(None, line)  # a list or mapping as a key: reported, and discarded with its value
+            path = None
+        else:
+            path = self._target(line)
+        tag = event.tag
+        if path is not None and tag not in (None, "!", _MAP_TAG if is_mapping else _SEQ_TAG):
+            self.doc.issues.append(
+                YamlIssue(path, line, f"unsupported YAML tag {tag}; stack files use plain mappings and lists")
+            )
+        container: dict[str, Any] | list[Any] | None = None
+        if path is not None:
+            container = {} if is_mapping else []
+        if event.anchor is not None:
+            self.open_anchors.add(event.anchor)
+        self.stack.append(_Frame(container, path or (), event.anchor, is_key=is_key))
+
+    def _end(self) -> None:
+        frame = self.stack.pop()
+        if frame.anchor is not None:
+            self.open_anchors.discard(frame.anchor)
+            self.anchors[frame.anchor] = _Anchored(frame.value, frame.nodes, frame.height)
+        if frame.is_key:
+            return  # the parent keeps waiting for (and then drops) this key's value
+        self._attach(frame.value, frame.nodes, frame.height)
+
+
+def _scalar_problem(text: str, tag: str, exc: Exception) -> str:
+    shown = text if len(text) <= 40 else f"{text[:40]}…"
+    if tag.endswith(":timestamp"):
+        return (
+            f"{shown} looks like a date but is not a valid one ({exc}); write a real date, or quote it if "
+            "you mean text"
+        )
+    if tag.endswith((":int", ":float")):
+        return f"the number {shown} is too large to use ({len(text)} characters); quote it if you mean text"
+    if isinstance(exc, yaml.YAMLError):
+        return f"unsupported YAML tag {tag}; stack files use plain strings, numbers, booleans and null"
+    return f"{shown} cannot be read as {tag.rsplit(':', 1)[-1]} ({exc}); quote it if you mean text"

@@ -1,9 +1,21 @@
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from shopify_api import versions
 from stackfile import Problem, StackFileError, load_stack_file
+
+# The expected messages name API versions; they hold on this date whatever the machine's clock says.
+TODAY = date(2026, 12, 1)
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
+    """Pin "today" for the loader (served API versions): supported 2026-01 … 2026-10, 2027-01, unstable."""
+    monkeypatch.setattr(versions, "today_utc", lambda: TODAY)
+    return TODAY
 
 VALID = """\
 # stacks/local.yaml

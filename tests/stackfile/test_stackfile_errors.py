@@ -8,6 +8,8 @@ from stackfile import Problem, StackFileError, load_stack_file
 
 HEAD = 'shopify:\n  api_version: "2026-10"\n  address: https://example.com/webhooks\nshops:\n  acme-eu:\n'
 # Lines 1-5 are HEAD; a shop's topic list starts on line 6.
+# The same with shopify.api rest, one line longer (topics start on line 7).
+REST_HEAD = HEAD.replace("  address:", "  api: rest\n  address:")
 
 
 def only(problems: list[Problem]) -> Problem:
@@ -203,7 +205,7 @@ def test_bad_api_version_still_checks_topic_names(write, problems_of) -> None:
             "    topics: []\n    colour: red\n",
             7,
             "shops.acme-eu.colour",
-            'unknown key "colour"; allowed keys here: "topics"',
+            'unknown key "colour"; allowed keys here: "topics", "client_id"',
         ),
     ],
 )
@@ -221,13 +223,14 @@ def test_unknown_key_in_topic_and_defaults(write, problems_of) -> None:
         (
             4,
             "shopify.defaults.fromat",
-            'unknown key "fromat"; allowed keys here: "format", "fields", "metafield_namespaces"',
+            'unknown key "fromat"; allowed keys here: "format", "fields", "include_fields", '
+            '"metafield_namespaces"',
         ),
         (
             9,
             "shops.acme-eu.topics[0].adress",
-            'unknown key "adress"; allowed keys here: "topic", "address", "format", "fields", '
-            '"metafield_namespaces"',
+            'unknown key "adress"; allowed keys here: "topic", "address", "uri", "format", "fields", '
+            '"include_fields", "metafield_namespaces", "filter", "name", "adopt"',
         ),
     ]
 
@@ -261,12 +264,6 @@ def test_unknown_key_in_topic_and_defaults(write, problems_of) -> None:
             "shops.acme-eu.topics[0].fields",
             'lists "id" more than once; list each value once',
         ),
-        (
-            "    topics:\n      - topic: orders/create\n        fields: [line_items.price]\n",
-            8,
-            "shops.acme-eu.topics[0].fields[0]",
-            "only top-level fields can be selected",
-        ),
         ("    topics:\n      - fields: [id]\n", 7, "shops.acme-eu.topics[0]", 'missing required key "topic"'),
         (
             "    topics:\n      - topic: 7\n",
@@ -281,6 +278,19 @@ def test_wrong_types(write, problems_of, snippet, line, field, message) -> None:
     problem = only(problems_of(write(HEAD + snippet)))
     assert (problem.line, problem.field) == (line, field)
     assert message in problem.message
+
+
+def test_nested_fields_need_graphql(write, problems_of) -> None:
+    snippet = "    topics:\n      - topic: orders/create\n        fields: [id, line_items.price]\n"
+    problem = only(problems_of(write(REST_HEAD + snippet)))
+    assert (problem.line, problem.field) == (9, "shops.acme-eu.topics[0].fields[1]")
+    assert problem.message == (
+        '"line_items.price" is a nested path; with shopify.api rest only top-level fields can be selected '
+        "(shopify.api graphql allows nested paths such as variants.price)"
+    )
+    spec = load_stack_file(write(HEAD + snippet))
+    assert spec.api == "graphql"
+    assert spec.shops[0].topics[0].fields == ("id", "line_items.price")
 
 
 def test_missing_required_sections(write, problems_of) -> None:
