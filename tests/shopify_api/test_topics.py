@@ -1,36 +1,95 @@
+from datetime import date
+
 import pytest
 
-from shopify_api import topics
+from shopify_api import topics, versions
 from shopify_api.topics import (
     COMPLIANCE_TOPICS,
     RELEASE_CANDIDATE,
     STABLE_API_VERSIONS,
     SUPPORTED_API_VERSIONS,
+    TopicHistory,
     UnknownTopicError,
+    canonical_topic,
     grants_topic,
     graphql_enum,
     known_topics,
     resolve_api_version,
     scope_alternatives,
+    topic_changes,
     topic_from_graphql_enum,
     topics_allowed,
 )
 
+TODAY = date(2026, 12, 1)
 
-def test_versions() -> None:
-    assert STABLE_API_VERSIONS == ("2026-01", "2026-04", "2026-07", "2026-10")
-    assert RELEASE_CANDIDATE == "2027-01"
-    assert (*STABLE_API_VERSIONS, "2027-01", "unstable") == SUPPORTED_API_VERSIONS
+
+def test_version_constants_are_derived_from_the_date_the_process_started() -> None:
+    today = versions.today_utc()
+    assert versions.stable_versions(today) == STABLE_API_VERSIONS
+    assert versions.release_candidate(today) == RELEASE_CANDIDATE
+    assert (*STABLE_API_VERSIONS, RELEASE_CANDIDATE, "unstable") == SUPPORTED_API_VERSIONS
 
 
 @pytest.mark.parametrize("version", ["2026-01", "2026-07", "2027-01", "unstable"])
 def test_supported_version_resolves_to_itself(version: str) -> None:
-    assert resolve_api_version(version) == version
+    assert resolve_api_version(version, TODAY) == version
 
 
 @pytest.mark.parametrize("version", [None, "", "2025-10", "2024-01", "2027-04", "2026-02", "latest"])
 def test_unsupported_version_falls_forward_to_oldest_stable(version: str | None) -> None:
-    assert resolve_api_version(version) == "2026-01"
+    assert resolve_api_version(version, TODAY) == "2026-01"
+    if version != "2027-04":  # the release candidate on that date
+        assert resolve_api_version(version, date(2027, 2, 1)) == "2026-04"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("orders/create", "orders/create"),
+        ("ORDERS_CREATE", "orders/create"),
+        ("CUSTOMER_TAGS_ADDED", "customer.tags_added"),
+        ("not/known", "not/known"),
+    ],
+)
+def test_canonical_topic(text: str, expected: str) -> None:
+    assert canonical_topic(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ORDERS_CRATE", "CUSTOMERS_REDACT"])
+def test_unknown_enum_spelling_raises(text: str) -> None:
+    with pytest.raises(UnknownTopicError) as info:
+        canonical_topic(text)
+    if text == "CUSTOMERS_REDACT":
+        assert info.value.topic == "customers/redact"
+        assert "compliance topic" in str(info.value)
+
+
+def test_topic_changes_of_a_downgrade_and_an_upgrade() -> None:
+    wanted = ["orders/create", "tax_summaries/create", "publications/delete", "orders/create"]
+    assert topic_changes("2026-07", "2026-01", wanted) == [
+        ("tax_summaries/create", "removed"),
+        ("publications/delete", "removed"),
+    ]
+    assert topic_changes("2026-01", "2026-10", wanted) == []  # topics the old version lacks are not ours
+    assert topic_changes("2026-04", "2026-10", wanted) == []
+
+
+def test_topic_changes_reports_renames_and_removals_from_the_history() -> None:
+    history = TopicHistory(
+        introduced={"orders/created": "2027-04"},
+        removed={"checkouts/create": "2027-04"},
+        renamed={"orders/create": ("orders/created", "2027-04")},
+    )
+    wanted = ["orders/create", "checkouts/create", "orders/paid"]
+    assert topic_changes("2027-01", "2027-04", wanted, history) == [
+        ("orders/create", "renamed to orders/created"),
+        ("checkouts/create", "removed"),
+    ]
+    assert topic_changes("2027-04", "2027-01", ["orders/created"], history) == [
+        ("orders/created", "renamed to orders/create")
+    ]
+    assert not history.available("orders/create", "unstable")
 
 
 @pytest.mark.parametrize(

@@ -131,7 +131,7 @@ def test_cli_check_and_schema(write, valid_text, capsys: pytest.CaptureFixture[s
     good = write(valid_text, "good")
     bad = write("shopify: {}\n", "bad")
     assert main(["check", str(good)]) == 0
-    assert "OK (2 shops, 2 subscriptions, API 2026-10)" in capsys.readouterr().out
+    assert "OK (2 shops, 2 subscriptions, API 2026-10, graphql)" in capsys.readouterr().out
     assert main(["check", str(good), str(bad)]) == 1
     err = capsys.readouterr().err
     assert f"{bad}: 2 problems" in err
