@@ -19,6 +19,7 @@ import pulumi
 from program import ownership
 from providers.aep.pipeline import ShopifyStreamingPipeline
 from providers.shopify.webhook import WebhookSubscription
+from shopify_api import ownership as marker
 from stackfile.model import ShopSpec, StackSpec, TopicSpec
 
 PIPELINE_NAME = "pipeline"
@@ -29,11 +30,12 @@ class MissingSecret(pulumi.RunError):
     pass
 
 
-def marker_name(spec: StackSpec, wanted: TopicSpec) -> str:
-    """The GraphQL subscription `name` that marks it as this project's and stack's (issue 8)."""
-    from shopify_api import ownership as marker
-
-    label = getattr(wanted, "name", None) or marker.default_label(wanted.topic)
+def marker_name(spec: StackSpec, wanted: TopicSpec) -> str | None:
+    """The GraphQL subscription `name` that marks it as this project's and stack's (issue 8); None where
+    Shopify keeps no names (REST, or an API version before names)."""
+    if spec.api != "graphql" or not marker.names_supported(spec.api_version):
+        return None
+    label = wanted.name or marker.default_label(wanted.topic)
     return marker.subscription_name(pulumi.get_project(), pulumi.get_stack(), label)
 
 
@@ -91,7 +93,6 @@ def build_stack(spec: StackSpec, claims: ownership.Claims | None = None) -> dict
         inlet_url = pipeline.inlet_url
         summary["pipeline"] = {"inlet_url": pipeline.inlet_url, "flow_id": pipeline.flow_id}
 
-    api = getattr(spec, "api", "rest")
     shops: dict[str, dict[str, pulumi.Output[str]]] = {shop.name: {} for shop in spec.shops}
     for shop, wanted in interleaved(spec.shops):
         # The loader guarantees an address or a platform section, so one of the two is set.
@@ -105,11 +106,11 @@ def build_stack(spec: StackSpec, claims: ownership.Claims | None = None) -> dict
             format=wanted.format,
             fields=list(wanted.fields),
             metafield_namespaces=list(wanted.metafield_namespaces),
-            filter=getattr(wanted, "filter", None),
-            name=marker_name(spec, wanted) if api == "graphql" else None,
-            api=api,
-            client_id=getattr(shop, "client_id", None),
-            may_adopt=bool(getattr(wanted, "adopt", False)) or claims is not None,
+            filter=wanted.filter,
+            name=marker_name(spec, wanted),
+            api=spec.api,
+            client_id=shop.client_id,
+            may_adopt=wanted.adopt or claims is not None,
             claimed_by=_claim(claims, shop.name, wanted.topic, address),
             api_version=spec.api_version,
             endpoint=spec.shop_base_url(shop.name),

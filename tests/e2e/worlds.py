@@ -42,6 +42,8 @@ class ShopifyWorld:
     ) -> dict[str, Any]:
         return {
             "shopify": {
+                # These worlds test the REST transport; tests/e2e/test_graphql.py the GraphQL one.
+                "api": "rest",
                 "api_version": "2026-10",
                 "endpoint": f"{self.emulator.base_url}/shops/{{shop}}",
                 "address": address,
