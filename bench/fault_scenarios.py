@@ -48,6 +48,7 @@ def _clean(outcome: Outcome) -> dict[str, Any]:
         "orphans": outcome.orphans,
         "missing": outcome.missing,
         "pending operations": outcome.pending_operations,
+        **({"state unreadable": True} if outcome.state_unreadable else {}),
     }
 
 

@@ -22,6 +22,7 @@ from bench.fault_scenarios import CLEAN_GOAL, UP, Context
 from bench.faults_report import Row
 from bench.metrics import Outcome
 from bench.process_tree import descendants
+from bench.project import error_line
 from bench.stage import Stage
 from bench.world import layout
 
@@ -37,6 +38,7 @@ class KillResult:
     alive_after: int
     writes_after: int
     recovery_exits: tuple[int, ...]
+    recovery_error: str  # the first failed recovery step's error line
     outcome: Outcome
 
 
@@ -83,16 +85,24 @@ def kill_once(ctx: Context, index: int, writes_before: int, n: int) -> KillResul
         ctx.log(
             f"kill {index}: at {writes_before} writes, {len(survivors)} alive after 5 s, {writes_after} later"
         )
-        exits = []
-        for step in RECOVERY:
-            exits.append(project.run(*step, timeout=ctx.timeout(n)).returncode)
-        return KillResult(writes_before, during, len(survivors), writes_after, tuple(exits), stage.outcome())
+        recovery = [project.run(*step, timeout=ctx.timeout(n)) for step in RECOVERY]
+        failed = [run for run in recovery if not run.ok]
+        return KillResult(
+            writes_before,
+            during,
+            len(survivors),
+            writes_after,
+            tuple(run.returncode for run in recovery),
+            error_line(failed[0].output) if failed else "",
+            stage.outcome(),
+        )
 
 
 def kills(ctx: Context, count: int = 10, n: int = 40) -> Row:
     check = f"`kill -9` of `up` at {count} seeded moments, then the documented recovery"
     goal = {
         **CLEAN_GOAL,
+        "unreadable states": 0,
         "alive after 5 s": 0,
         "writes after the kill": 0,
         "recoveries that converged": count,
@@ -104,6 +114,7 @@ def kills(ctx: Context, count: int = 10, n: int = 40) -> Row:
         "orphans": sum(r.outcome.orphans for r in results),
         "missing": sum(r.outcome.missing for r in results),
         "pending operations": sum(r.outcome.pending_operations for r in results),
+        "unreadable states": sum(1 for r in results if r.outcome.state_unreadable),
         "alive after 5 s": sum(r.alive_after for r in results),
         "writes after the kill": sum(r.writes_after for r in results),
         "recoveries that converged": sum(
@@ -114,6 +125,7 @@ def kills(ctx: Context, count: int = 10, n: int = 40) -> Row:
         f"moment {i} ({r.writes_before} writes): alive {r.alive_after}, writes after {r.writes_after}, "
         f"recovery exits cancel/refresh/up {'/'.join(map(str, r.recovery_exits))}"
         + ("" if r.killed_during_up else " (up had finished)")
+        + (f"; {r.recovery_error}" if r.recovery_error else "")
         for i, r in enumerate(results)
     ]
     return Row(check, measured, goal, time.monotonic() - started, notes)

@@ -105,9 +105,11 @@ class Outcome:
     missing: int
     orphans: int  # subscriptions of our address that no resource in the state records
     pending_operations: int  # left in the state by an interrupted update
+    state_unreadable: bool = False  # `pulumi stack export` failed: every subscription counts as an orphan
 
     def clean(self) -> bool:
-        return self.duplicates == self.missing == self.orphans == self.pending_operations == 0
+        counts = (self.duplicates, self.missing, self.orphans, self.pending_operations)
+        return counts == (0, 0, 0, 0) and not self.state_unreadable
 
 
 def state_webhook_ids(export: Mapping[str, Any], resource_type: str = SUBSCRIPTION_TYPE) -> set[str]:
@@ -123,10 +125,14 @@ def state_webhook_ids(export: Mapping[str, Any], resource_type: str = SUBSCRIPTI
 def outcome(
     declared: Mapping[str, Iterable[str]],
     actual: Mapping[str, Iterable[Mapping[str, Any]]],
-    export: Mapping[str, Any],
+    export: Mapping[str, Any] | None,
     address: str,
 ) -> Outcome:
+    """`export` None: the state could not be read."""
     found = convergence(declared, actual, address)
+    if export is None:
+        orphans = sum(1 for subs in actual.values() for s in subs if s.get("address") == address)
+        return Outcome(found.duplicates, found.missing, orphans, 0, state_unreadable=True)
     recorded = state_webhook_ids(export)
     orphans = sum(
         1

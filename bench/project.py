@@ -43,6 +43,13 @@ class Run:
         return self.returncode == 0
 
 
+def error_line(output: str) -> str:
+    """The most telling line of a failed run: its last `error:` line, else its last line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line for line in lines if "error" in line.lower()]
+    return (errors or lines or [""])[-1][:300]
+
+
 class CommandFailed(RuntimeError):
     def __init__(self, run: Run) -> None:
         tail = "\n".join(run.output.strip().splitlines()[-15:])

@@ -48,7 +48,7 @@ from pathlib import Path
 from bench import metrics, scale_report, scale_results
 from bench.emulator_process import EmulatorProcess
 from bench.metrics import Traffic
-from bench.project import BenchProject, CommandFailed, Run
+from bench.project import BenchProject, CommandFailed, Run, error_line
 from bench.scale_results import OperationResult, SizeResult
 from bench.source import Source, resolve
 from bench.world import ShopifyBenchWorld, layout
@@ -78,13 +78,6 @@ STEADY = (
 
 def command_timeout(n: int) -> float:
     return 180.0 + 2.0 * n
-
-
-def error_line(output: str) -> str:
-    """The most telling line of a failed run: its last `error:` line, else its last line."""
-    lines = [line.strip() for line in output.splitlines() if line.strip()]
-    errors = [line for line in lines if "error" in line.lower()]
-    return (errors or lines or [""])[-1][:300]
 
 
 def graphql_setup(source_root: Path, emulator_help: str) -> tuple[dict[str, str], tuple[str, ...]]:

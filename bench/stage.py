@@ -9,7 +9,7 @@ from typing import Any
 
 from bench.emulator_process import EmulatorProcess
 from bench.metrics import Outcome, outcome
-from bench.project import BenchProject
+from bench.project import BenchProject, CommandFailed
 from bench.source import Source
 from bench.world import ADDRESS, ShopifyBenchWorld
 
@@ -84,7 +84,11 @@ class Stage:
 
     def outcome(self, stack: str | None = None, declared: dict[str, list[str]] | None = None) -> Outcome:
         project = self.projects[stack or self.stack_names[0]]
-        export: dict[str, Any] = project.export_state()
+        export: dict[str, Any] | None
+        try:
+            export = project.export_state()
+        except CommandFailed:  # e.g. a checkpoint a kill left unreadable: a finding, not a crash
+            export = None
         return outcome(declared or self.shops, self.shopify.subscriptions(), export, ADDRESS)
 
     def writes(self, since: dict[str, int]) -> int:
