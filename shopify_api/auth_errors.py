@@ -100,7 +100,8 @@ def grant_refused(
     secrets = tuple(secrets)
     code = body.get("error") if isinstance(body, Mapping) else None
     description = body.get("error_description") if isinstance(body, Mapping) else None
-    said = errors.redact(str(description or code or f"HTTP {status}"), secrets).rstrip(".")
+    text = ": ".join(str(part) for part in (code, description) if part) or f"HTTP {status}"
+    said = errors.redact(text, secrets).rstrip(".")
     if code == "invalid_client":
         return errors.AuthError(
             f"Shopify shop {shop} refused the client credentials of app {client_id} ({said}): the client "
@@ -134,4 +135,28 @@ def grant_refused(
         context=context,
         status=status,
         detail=said,
+    )
+
+
+# A client-credentials token carries the scopes of the app's installation, so a missing scope is fixed
+# in the app's configuration, not by storing another token.
+APP_SCOPE_FIX = (
+    "add the scope to the app's configuration in the Dev Dashboard, release the new version and approve "
+    "it on the shop (the next client-credentials token carries it)"
+)
+
+
+def missing_app_scope(
+    context: ErrorContext, scopes: frozenset[str], *, detail: str = ""
+) -> errors.ScopeError:
+    """The app (tokens by client credentials) has none of `scopes`, any one of which grants the topic."""
+    ordered = sorted(scopes, key=lambda s: (not s.startswith("read_"), len(s), s))
+    needs = f"the {ordered[0]} scope" if ordered else "the access scope this topic needs"
+    alternatives = f" (any of {', '.join(ordered)} grants it)" if len(ordered) > 1 else ""
+    return errors.ScopeError(
+        f"Shopify shop {context.shop} refused topic {context.topic}: the app lacks {needs}{alternatives}; "
+        f"{APP_SCOPE_FIX}.",
+        context=context,
+        detail=detail,
+        scopes=scopes,
     )

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from shopify_api import errors, topics
+from shopify_api import auth_errors, errors, topics
 from shopify_api.errors import ErrorContext
 
 THROTTLED = "THROTTLED"
@@ -220,13 +220,13 @@ def user_error(
     context: ErrorContext,
     *,
     name: str | None = None,
-    credential_fix: str | None = None,
+    credential: str = auth_errors.STATIC,
     secrets: Iterable[str] = (),
 ) -> errors.ShopifyError:
     """The error for a mutation's non-empty `userErrors` (reference §4.5).
 
-    `name` is the subscription name that was sent; `credential_fix` says how to give the app a missing
-    scope (it depends on how its tokens are obtained).
+    `name` is the subscription name that was sent; `credential` (auth_errors.STATIC or
+    CLIENT_CREDENTIALS) decides how a missing scope is to be fixed.
     """
     secrets = tuple(secrets)
     found = user_error_messages(user_errors, secrets)
@@ -252,7 +252,7 @@ def user_error(
             detail=detail,
         )
     if "cannot create a webhook subscription with the specified topic" in lowered:
-        return _missing_scope(context, detail, credential_fix)
+        return _missing_scope(context, detail, credential)
     if "does not exist" in lowered and any(path == "id" for path, _ in found):
         return errors.NotFound(
             f"Shopify shop {shop} has no webhook subscription {context.webhook_id}"
@@ -269,23 +269,21 @@ def user_error(
     )
 
 
-def _missing_scope(context: ErrorContext, detail: str, credential_fix: str | None) -> errors.ScopeError:
+def _missing_scope(context: ErrorContext, detail: str, credential: str) -> errors.ScopeError:
     scopes: frozenset[str] = frozenset()
     if context.topic:
         try:
             scopes = topics.scope_alternatives(context.topic)
         except topics.UnknownTopicError:
             scopes = frozenset()
-    if credential_fix is None and scopes:
+    if credential == auth_errors.CLIENT_CREDENTIALS:
+        return auth_errors.missing_app_scope(context, scopes, detail=detail)
+    if scopes:
         return errors.missing_topic_scope(context, scopes, detail=detail)
-    ordered = sorted(scopes, key=lambda s: (not s.startswith("read_"), len(s), s))
-    needs = f"the {ordered[0]} scope" if ordered else "the access scope this topic needs"
-    alternatives = f" (any of {', '.join(ordered)} grants it)" if len(ordered) > 1 else ""
-    fix = credential_fix or "re-install the app with that scope and update the token"
     return errors.ScopeError(
-        f"Shopify shop {context.shop} refused topic {context.topic}: the app lacks {needs}{alternatives}; "
-        f"{fix}.",
+        f"Shopify shop {context.shop} refused topic {context.topic}: the access token lacks the scope this "
+        f"topic needs; re-install the app with that scope and update the token with "
+        f"`{errors.token_config_command(context.shop)}`.",
         context=context,
         detail=detail,
-        scopes=scopes,
     )

@@ -42,10 +42,6 @@ T = TypeVar("T")
 API_VERSION_HEADER = "X-Shopify-API-Version"
 MAX_PAGES = 10_000  # a runaway-pagination guard (2.5 M subscriptions), not a real limit
 MAX_THROTTLED_TRIES = 1_000  # bounded loop; the real bound is the policy's max_throttle_wait
-APP_SCOPE_FIX = (
-    "add the scope to the app's configuration in the Dev Dashboard, release the new version and approve "
-    "it on the shop (the next client-credentials token carries it)"
-)
 
 
 class _LearnedCosts:
@@ -223,9 +219,8 @@ class ShopifyGraphqlClient:
         payload = self._parsed(ctx, lambda: documents.payload_of(data, document))
         user_errors = payload.get("userErrors")
         if isinstance(user_errors, list) and user_errors:
-            fix = APP_SCOPE_FIX if self._source.kind == auth_errors.CLIENT_CREDENTIALS else None
             raise graphql_errors.user_error(
-                user_errors, ctx, name=name, credential_fix=fix, secrets=self._source.secrets()
+                user_errors, ctx, name=name, credential=self._source.kind, secrets=self._source.secrets()
             )
         return payload
 

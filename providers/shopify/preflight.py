@@ -9,7 +9,9 @@ Only problems that are certain block: a missing token, a rejected token (401/403
 and a topic none of whose scopes the token holds.  An unreachable, throttled or failing Shopify is left
 to create/update to report, so `pulumi preview` does not need Shopify to be up.  Granted scopes are
 fetched once per shop session (providers.shopify.session) for the life of the provider process:
-concurrent checks of one shop wait for the one fetch.  The session holds no token.
+concurrent checks of one shop wait for the one fetch.  The session holds no token.  The scopes come
+over the stack's API (providers.shopify.connect); with a `client_id` the token is fetched by client
+credentials first, and a refused grant is a rejected credential like a 401.
 Set SHOPSTREAM_SKIP_SCOPE_CHECK=1 if the local topic→scope table is ever wrong for a topic.
 """
 
@@ -23,7 +25,7 @@ from providers import credentials
 from providers.retry import RetryPolicy
 from providers.shopify import connect, session
 from providers.shopify.webhook_inputs import Failure
-from shopify_api import errors, topics
+from shopify_api import auth_errors, errors, topics
 
 SKIP_SCOPE_CHECK_ENV = "SHOPSTREAM_SKIP_SCOPE_CHECK"
 # Preview should stay quick: one retry, little waiting.
@@ -86,5 +88,7 @@ def problems(inputs: Mapping[str, Any]) -> list[Failure]:
         return []  # already reported by the static checks
     if needed and not topics.grants_topic(scopes, topic):
         context = errors.ErrorContext(shop, "create", topic=topic, api_version=api_version)
+        if connect.client_id_of(inputs):  # the app's scopes are fixed in its configuration
+            return [Failure("topic", str(auth_errors.missing_app_scope(context, needed)))]
         return [Failure("topic", str(errors.missing_topic_scope(context, needed)))]
     return []
