@@ -343,6 +343,17 @@ def shop_group() -> None:
     show_default=True,
     help="Seconds the listener waits for the redirect.",
 )
+@click.option(
+    "--client-credentials",
+    is_flag=True,
+    help="A Dev Dashboard app of the shop's organisation: check the client credentials grant and the scopes, "
+    "and store the client secret (read from the prompt or stdin) as shopifyClientSecrets.<shop>.",
+)
+@click.option(
+    "--app-wide",
+    is_flag=True,
+    help="With --client-credentials: store it as shopifyClientSecret (every shop).",
+)
 @click.pass_obj
 def shop_connect_command(
     project_dir: Path,
@@ -354,11 +365,16 @@ def shop_connect_command(
     paste: bool,
     open_browser: bool,
     timeout: float,
+    client_credentials: bool,
+    app_wide: bool,
 ) -> None:
     """Authorize the app on a shop (OAuth) and store the access token as the stack secret
     shopifyTokens.<shop>. The client secret comes from $SHOPIFY_CLIENT_SECRET or the stack secret
     shopifyAppSecret, never from a flag; nothing is stored unless every check
-    passes."""
+    passes. With --client-credentials, store the app's client secret instead (see shop_connect)."""
+    if client_credentials:
+        _shop_connect_client_credentials(project_dir, stack, shop, client_id, app_wide)
+        return
     try:
         options = shop_connect.ConnectOptions(
             project_dir=project_dir,
@@ -384,6 +400,30 @@ def shop_connect_command(
     click.echo(
         f"Stored the access token for shop {connected.shop} (scopes: {granted}) "
         f"as the secret {connected.config_key} of stack {stack}."
+    )
+
+
+def _shop_connect_client_credentials(
+    project_dir: Path, stack: str, shop: str, client_id: str | None, app_wide: bool
+) -> None:
+    def read_secret() -> str:
+        if sys.stdin.isatty():
+            return str(click.prompt("Client secret", hide_input=True, err=True))
+        return sys.stdin.readline()
+
+    try:
+        connected = shop_connect.connect_client_credentials(
+            shop_connect.ClientCredentialsOptions(project_dir, stack, shop, client_id, app_wide),
+            warn=lambda line: click.echo(line, err=True),
+            read_secret=read_secret,
+            environ=os.environ,
+        )
+    except (shop_connect.ConnectError, OAuthError, StackError, StackFileError, ToolchainMissing) as error:
+        fail(str(error))
+    granted = ", ".join(connected.scopes) or "none"
+    click.echo(
+        f"The app is installed on shop {connected.shop} (scopes: {granted}); stored its client secret as the "
+        f"secret {connected.config_key} of stack {stack}."
     )
 
 

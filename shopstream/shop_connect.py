@@ -7,6 +7,12 @@ listener on 127.0.0.1 or pasted by the user -> the callback is verified (HMAC, s
 -> the code is exchanged for a token -> the granted scopes are checked against the stack's topics -> the
 token is stored. Any refusal stops the flow before anything is stored. The token, the code and the client
 secret are never printed.
+
+`--client-credentials` (`connect_client_credentials`) is the mode for a Dev Dashboard app of the shop's own
+organisation: the client credentials grant proves the app is installed on the shop, its granted scopes are
+checked against the stack's topics, and the client secret (from the prompt, stdin or
+$SHOPIFY_CLIENT_SECRET, never a flag) is stored as ``shopifyClientSecrets.<shop>`` (or
+``shopifyClientSecret`` for every shop); the providers fetch their 24-hour tokens with it at run time.
 """
 
 from __future__ import annotations
@@ -27,7 +33,9 @@ import requests
 from pulumi import automation as auto
 
 from program.build import APP_SECRET_KEY
-from shopify_api.errors import TOKENS_CONFIG_KEY
+from providers.shopify.graphql import ShopifyGraphqlClient
+from shopify_api.auth_errors import grant_refused
+from shopify_api.errors import TOKENS_CONFIG_KEY, ShopifyError
 from shopify_api.oauth import (
     ACCESS_TOKEN_PATH,
     DEFAULT_MAX_SKEW_SECONDS,
@@ -351,3 +359,124 @@ def parse_scopes_option(value: str | None) -> tuple[str, ...] | None:
             f"--scopes takes comma-separated scope handles such as read_orders,read_products, not {value!r}."
         )
     return scopes
+
+
+# --- the client credentials mode (Dev Dashboard apps of the shop's own organisation, reference §7.2) -------
+
+CLIENT_SECRETS_CONFIG_KEY = "shopifyClientSecrets"  # per shop, read by providers.credentials
+APP_CLIENT_SECRET_CONFIG_KEY = "shopifyClientSecret"  # every shop of the stack's app
+
+
+@dataclass(frozen=True)
+class ClientCredentialsOptions:
+    project_dir: Path
+    stack: str
+    shop: str
+    client_id: str | None = None  # None: the stack file's client_id for the shop, else shopifyClientId
+    app_wide: bool = False  # store as shopifyClientSecret (every shop) instead of shopifyClientSecrets.<shop>
+
+
+def _client_credentials_id(
+    options: ClientCredentialsOptions, shop_spec: ShopSpec, config: _StackConfig, warn: Say
+) -> str:
+    declared = getattr(shop_spec, "client_id", None)
+    if options.client_id and declared and options.client_id != declared:
+        raise ConnectError(
+            f"--client-id {options.client_id} is not the client_id {declared} that the stack file gives "
+            f"shop {shop_spec.name}: the providers would fetch tokens for {declared}; fix one of the two."
+        )
+    client_id = options.client_id or declared
+    if not client_id:
+        client_id = _client_id(None, config, options.stack)
+    if not declared:
+        warn(
+            f"warning: the stack file gives shop {shop_spec.name} no client_id, so its subscriptions still "
+            f"use shopifyTokens.{shop_spec.name}; add `client_id: {client_id}` to the shop (or to the "
+            "shopify section) to use client credentials."
+        )
+    return client_id
+
+
+def client_secret_from_input(environ: Mapping[str, str], read_secret: Callable[[], str]) -> str:
+    """$SHOPIFY_CLIENT_SECRET, else one line from the prompt or stdin (never a flag)."""
+    secret = environ.get(CLIENT_SECRET_ENV) or read_secret().strip()
+    if not secret:
+        raise ConnectError(
+            f"No client secret was given, so nothing was stored: type it at the prompt, pipe it on stdin, or "
+            f"export {CLIENT_SECRET_ENV}."
+        )
+    return secret
+
+
+def grant_client_credentials(base_url: str, shop: str, client_id: str, client_secret: str) -> AccessToken:
+    """The client credentials grant on the shop's token endpoint; a refusal is one sentence, no secret."""
+    url = base_url.rstrip("/") + ACCESS_TOKEN_PATH
+    hint = "shopstream shop connect --client-credentials"
+    try:
+        response = requests.post(
+            url,
+            data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret},
+            headers={"Accept": "application/json"},
+            timeout=EXCHANGE_TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as error:
+        raise ConnectError(
+            f"Cannot reach {url} for the client credentials grant ({type(error).__name__}), so nothing was "
+            "stored."
+        ) from None
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if response.status_code != 200 or not isinstance(body, dict):
+        refused = grant_refused(
+            shop, client_id, response.status_code, body, secret_hint=hint, secrets=(client_secret,)
+        )
+        raise ConnectError(f"{refused} Nothing was stored.") from None
+    return parse_access_token_response(body)
+
+
+def installation_scopes(base_url: str, api_version: str, shop: str, token: str) -> tuple[str, ...]:
+    """The app's scopes from `currentAppInstallation` (when the grant's answer named none)."""
+    try:
+        return tuple(sorted(ShopifyGraphqlClient(base_url, api_version, token, shop).scopes()))
+    except ShopifyError as error:
+        raise ConnectError(f"{error} Nothing was stored.") from None
+
+
+def connect_client_credentials(
+    options: ClientCredentialsOptions,
+    *,
+    warn: Say,
+    read_secret: Callable[[], str],
+    environ: Mapping[str, str],
+) -> Connected:
+    """Check that the app is installed on the shop (the grant succeeds) and that its scopes cover the
+    stack's topics for the shop, then store the client secret (never the short-lived token)."""
+    spec = load_stack_file(stack_file_path(options.project_dir, options.stack))
+    shop_spec = _shop_spec(spec, options.shop, options.stack)
+    topics = [topic.topic for topic in shop_spec.topics]
+    stack = open_stack(options.project_dir, options.stack)
+    config = _StackConfig(stack)
+    client_id = _client_credentials_id(options, shop_spec, config, warn)
+    client_secret = client_secret_from_input(environ, read_secret)
+
+    base_url = spec.shop_base_url(shop_spec.name)
+    token = grant_client_credentials(base_url, shop_spec.name, client_id, client_secret)
+    scopes = token.scopes or installation_scopes(base_url, spec.api_version, shop_spec.name, token.value)
+    try:
+        uncovered = missing_scopes(scopes, topics)
+    except UnknownTopicError as error:
+        raise ConnectError(f"The stack file names a topic this tool does not know: {error}.") from None
+    if uncovered:
+        needs = "; ".join(f"{topic} needs {' or '.join(sorted(alts))}" for topic, alts in uncovered.items())
+        raise ConnectError(
+            f"App {client_id} has only the scopes {', '.join(scopes) or 'none'} on shop {shop_spec.name}, "
+            f"which do not cover the stack's topics ({needs}): add them to the app's configuration in the "
+            "Dev Dashboard, release it, approve it on the shop and run this again; nothing was stored."
+        )
+    key = (
+        APP_CLIENT_SECRET_CONFIG_KEY if options.app_wide else f"{CLIENT_SECRETS_CONFIG_KEY}.{shop_spec.name}"
+    )
+    store_secret(stack, key, client_secret)
+    return Connected(shop=shop_spec.name, scopes=tuple(scopes), config_key=key)
