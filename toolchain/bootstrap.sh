@@ -50,10 +50,11 @@ ensure_postgresql() {
 ensure_venv() {
   [[ -x "$venv/bin/python" ]] || { say "creating $venv"; python3 -m venv "$venv"; }
   local stamp="$venv/.shopstream-requirements.sha256" want
-  want=$(cat "$root/requirements.txt" "$root/requirements-dev.txt" "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)
+  want=$(cat "$root/requirements.lock" "$root/pyproject.toml" | sha256sum | cut -d' ' -f1)
   if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
-    say "installing pinned Python packages (requirements-dev.txt)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check -r "$root/requirements-dev.txt"
+    # The lock file pins every package, transitive ones included, with hashes (toolchain/lock.sh).
+    say "installing the locked Python packages (requirements.lock, hashes checked)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r "$root/requirements.lock"
     PYTHONWARNINGS=ignore "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-deps --config-settings editable_mode=compat -e "$root"
     echo "$want" >"$stamp"
   fi
