@@ -32,6 +32,8 @@ _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
+# No number in a stack file comes near 2**256.
+_MAX_INT_BITS = 256
 
 
 @dataclass(frozen=True)
@@ -260,11 +262,15 @@ class _Builder:
             return event.value  # the common case, without building a node
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, style=event.style)
         try:
-            return self.loader.construct_object(node, deep=True)
+            value = self.loader.construct_object(node, deep=True)
+            if isinstance(value, int) and value.bit_length() > _MAX_INT_BITS:
+                # Python cannot even print it (repr refuses past 4,300 digits): keep it from the checks.
+                raise ValueError("too large")
         except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
             if path is not None:
                 self.doc.issues.append(YamlIssue(path, line, _scalar_problem(event.value, tag, exc)))
             return event.value
+        return value
 
     def _alias(self, event: yaml.AliasEvent, line: int) -> None:
         name = str(event.anchor)

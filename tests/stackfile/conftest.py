@@ -17,6 +17,7 @@ def fixed_today(monkeypatch: pytest.MonkeyPatch) -> date:
     monkeypatch.setattr(versions, "today_utc", lambda: TODAY)
     return TODAY
 
+
 VALID = """\
 # stacks/local.yaml
 shopify:
