@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.api_choice import ApiSetup
 from bench.faults_report import Row
 from bench.metrics import Outcome
 from bench.project import Run, kill_group
@@ -37,6 +38,10 @@ class Context:
     secrets: Secrets
     seed: int
     log: Callable[[str], None]
+    api: ApiSetup
+
+    def stage(self, name: str, shops: dict[str, list[str]], **options: Any) -> Stage:
+        return Stage(self.workdir / name, self.source, shops, self.secrets, api=self.api, **options)
 
     def timeout(self, n: int) -> float:
         return 180.0 + 2.0 * n
@@ -92,7 +97,7 @@ def under_faults(ctx: Context, n: int = 200, rate: float = 0.2) -> Row:
     check = f"{n} subscriptions / {len(shops)} shops under {rate:.0%} injected faults"
     goal = {"runs": 1, **CLEAN_GOAL, "tracebacks": 0}
     started = time.monotonic()
-    with Stage(ctx.workdir / "faults", ctx.source, shops, ctx.secrets) as stage:
+    with ctx.stage("faults", shops) as stage:
         try:
             stage.emulator.control.call("PUT", "/faults", fault_rules(ctx.seed, rate))
         except ControlClientError as exc:
@@ -115,7 +120,7 @@ def concurrent_ups(ctx: Context, n: int = 40) -> Row:
     check = "two concurrent `pulumi up` on one stack"
     goal = {"lock error": True, "one succeeded": True, **CLEAN_GOAL}
     started = time.monotonic()
-    with Stage(ctx.workdir / "concurrent", ctx.source, layout(n), ctx.secrets) as stage:
+    with ctx.stage("concurrent", layout(n)) as stage:
         ctx.log("concurrent: two ups")
         logs = [stage.project.next_log(UP), stage.project.next_log(UP)]
         processes = [stage.project.start(*UP, log=log) for log in logs]
@@ -144,7 +149,7 @@ def emulator_restart(ctx: Context, n: int = 80, after_writes: int = 20) -> Row:
     goal = {"reruns to converge": 1, **CLEAN_GOAL}
     started = time.monotonic()
     shops = layout(n)
-    with Stage(ctx.workdir / "restart", ctx.source, shops, ctx.secrets, state_file=True) as stage:
+    with ctx.stage("restart", shops, state_file=True) as stage:
         marks = stage.shopify.marks()
         process = stage.project.start(*UP)
         deadline = time.monotonic() + ctx.timeout(n)
@@ -179,9 +184,7 @@ def two_stacks(ctx: Context, n: int = 5) -> Row:
     goal = {"conflict reported": True, "lost on destroy": 0}
     started = time.monotonic()
     shops = layout(n)
-    with Stage(
-        ctx.workdir / "two-stacks", ctx.source, shops, ctx.secrets, stacks=("team-a", "team-b")
-    ) as stage:
+    with ctx.stage("two-stacks", shops, stacks=("team-a", "team-b")) as stage:
         a, b = stage.projects["team-a"], stage.projects["team-b"]
         ctx.log("two stacks: up team-a, then team-b")
         up_a = a.run(*UP, timeout=ctx.timeout(n))

@@ -1,7 +1,7 @@
 """Reliability benchmark of issue 9: faults, kills and hostile input, through the real `pulumi` CLI.
 
     .venv/bin/python -m bench.faults [--n 200] [--kills 10] [--fuzz 10000] [--seed 7]
-                                     [--only concurrent,restart,two-stacks,faults,kills,fuzz,scan]
+                                     [--api rest|graphql] [--only concurrent,restart,...]
                                      [--out bench/results] [--workdir DIR] [--keep] [--source HEAD|DIR]
 
 Rows (each against its own emulator process on 127.0.0.1 and a throwaway project with a file backend):
@@ -40,7 +40,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import fault_scenarios, faults_report, kill_scenario, secret_scan
+from bench import api_choice, fault_scenarios, faults_report, kill_scenario, secret_scan
+from bench.emulator_process import EmulatorProcess
 from bench.fault_scenarios import Context
 from bench.faults_report import Row
 from bench.project import CommandFailed
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=10, help="seeded kill moments")
     parser.add_argument("--fuzz", type=int, default=10_000, help="fuzzed stack files")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--api", choices=("rest", "graphql"), help="default: the stack file's default")
     parser.add_argument("--only", type=parse_rows, default=list(ROWS))
     parser.add_argument("--out", type=Path, default=REPO / "bench" / "results")
     parser.add_argument("--workdir", type=Path)
@@ -94,7 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     try:
         source = resolve(args.source, workdir)
-        ctx = Context(workdir / "runs", source, Secrets(), args.seed, _log)
+        help_text = EmulatorProcess(workdir / "probe", source_env=source.env()).serve_help()
+        api = api_choice.setup(args.api, source.root, help_text)
+        ctx = Context(workdir / "runs", source, Secrets(), args.seed, _log, api)
         scenarios: dict[str, Callable[[], Row]] = {
             "concurrent": lambda: fault_scenarios.concurrent_ups(ctx),
             "restart": lambda: fault_scenarios.emulator_restart(ctx),
@@ -117,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
     command = "python -m bench.faults " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = faults_report.markdown(rows, command.strip(), source.label)
+    text = faults_report.markdown(rows, command.strip(), f"{source.label}, {api.api} Admin API")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "faults.md").write_text(text)
     faults_report.save_json(args.out / "faults.json", rows)

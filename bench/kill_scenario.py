@@ -23,7 +23,6 @@ from bench.faults_report import Row
 from bench.metrics import Outcome
 from bench.process_tree import descendants
 from bench.project import error_line
-from bench.stage import Stage
 from bench.world import layout
 
 SURVIVOR_SECONDS = 5.0
@@ -61,7 +60,7 @@ def _alive(processes: list[psutil.Process]) -> list[psutil.Process]:
 
 def kill_once(ctx: Context, index: int, writes_before: int, n: int) -> KillResult:
     shops = layout(n)
-    with Stage(ctx.workdir / f"kill-{index:02d}", ctx.source, shops, ctx.secrets) as stage:
+    with ctx.stage(f"kill-{index:02d}", shops) as stage:
         project = stage.project
         marks = stage.shopify.marks()
         process = project.start(*UP)

@@ -35,7 +35,6 @@ others may be editing during a long run (see bench.source).
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -45,7 +44,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import metrics, scale_report, scale_results
+from bench import api_choice, metrics, scale_report, scale_results
 from bench.emulator_process import EmulatorProcess
 from bench.metrics import Traffic
 from bench.project import BenchProject, CommandFailed, Run, error_line
@@ -56,7 +55,6 @@ from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
 from shopstream.toolchain import REPO
 
 MAX_CREATE_RUNS = 10
-GRAPHQL_BUCKET, GRAPHQL_RESTORE = 2000, 100
 DEFAULT_SIZES = (20, 200, 1000)
 
 
@@ -80,20 +78,6 @@ def command_timeout(n: int) -> float:
     return 180.0 + 2.0 * n
 
 
-def graphql_setup(source_root: Path, emulator_help: str) -> tuple[dict[str, str], tuple[str, ...]]:
-    """The stack-file keys and emulator arguments of a GraphQL run; SystemExit when this build lacks them."""
-    schema = json.loads((source_root / "stackfile" / "stackfile.schema.json").read_text())
-    if "api" not in schema["properties"]["shopify"].get("properties", {}):
-        raise SystemExit(
-            "bench.scale --api graphql: this build's stack file has no `shopify.api` key (see "
-            "stackfile/stackfile.schema.json), so there is no GraphQL client to measure yet; use --api rest."
-        )
-    args: tuple[str, ...] = ()
-    if "--graphql-bucket-size" in emulator_help and "--graphql-restore-rate" in emulator_help:
-        args = ("--graphql-bucket-size", str(GRAPHQL_BUCKET), "--graphql-restore-rate", str(GRAPHQL_RESTORE))
-    return {"api": "graphql"}, args
-
-
 class SizeRun:
     """One N: the emulator, the world, the two projects, the alternating measurements."""
 
@@ -113,19 +97,12 @@ class SizeRun:
         self.timeout = command_timeout(n)
         self.shops = layout(n)
         self.notes: list[str] = [f"measured {source.label}"]
-        stack_keys: dict[str, str] = {}
-        emulator_args: tuple[str, ...] = ()
-        self.emulator = EmulatorProcess(
-            workdir / "emulator", extra_args=emulator_args, source_env=source.env()
-        )
-        if api == "graphql":
-            stack_keys, emulator_args = graphql_setup(source.root, self.emulator.serve_help())
-            self.emulator.extra_args = emulator_args
-            if not emulator_args:
-                self.notes.append(
-                    "the emulator has no GraphQL limit options: its default GraphQL limits applied"
-                )
-        self.stack_keys = stack_keys
+        self.emulator = EmulatorProcess(workdir / "emulator", source_env=source.env())
+        chosen = api_choice.setup(api, source.root, self.emulator.serve_help())
+        self.emulator.extra_args = chosen.emulator_args
+        self.stack_keys = chosen.stack_keys
+        if api == "graphql" and not chosen.emulator_args:
+            self.notes.append("the emulator has no GraphQL limit options: its default GraphQL limits applied")
 
     def run(self) -> SizeResult:
         started_at = datetime.now(UTC).isoformat(timespec="seconds")

@@ -14,7 +14,6 @@ from pathlib import Path
 
 from bench.fault_scenarios import UP, Context
 from bench.faults_report import Row
-from bench.stage import Stage
 from bench.world import layout
 
 BY_DESIGN = ("passphrase", "state.json")  # file names whose contents are secret on purpose
@@ -45,7 +44,7 @@ def scan(ctx: Context, n: int = 5) -> Row:
     check = "secret scan of state, previews and logs"
     goal = {"hits": 0}
     started = time.monotonic()
-    with Stage(ctx.workdir / "scan", ctx.source, layout(n), ctx.secrets) as stage:
+    with ctx.stage("scan", layout(n)) as stage:
         project = stage.project
         deployed = project.run(*UP, timeout=ctx.timeout(n))
         existing = [(shop, s) for shop, subs in stage.shopify.subscriptions().items() for s in subs]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.api_choice import ApiSetup
 from bench.emulator_process import EmulatorProcess
 from bench.metrics import Outcome, outcome
 from bench.project import BenchProject, CommandFailed
@@ -36,15 +37,18 @@ class Stage:
         *,
         stacks: tuple[str, ...] = ("bench",),
         state_file: bool = False,
+        api: ApiSetup | None = None,
     ) -> None:
         self.workdir = workdir
         self.source = source
         self.shops = shops
         self.secrets = secrets
         self.stack_names = stacks
+        self.api = api or ApiSetup("rest", {}, ())
         self.emulator = EmulatorProcess(
             workdir / "emulator",
             state_file=workdir / "emulator" / "state.json" if state_file else None,
+            extra_args=self.api.emulator_args,
             source_env=source.env(),
         )
         self.world: ShopifyBenchWorld | None = None
@@ -69,7 +73,7 @@ class Stage:
             project.init(world.tokens)
             # Not used without a platform section, but a secret in the config the scan must never find.
             project.check("config", "set", "--secret", APP_SECRET_KEY, stdin=app_secret, timeout=120)
-            project.write_stack_file(world.stack_file())
+            project.write_stack_file(world.stack_file(**self.api.stack_keys))
             self.projects[stack] = project
         return self
 
