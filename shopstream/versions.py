@@ -1,62 +1,18 @@
 """What a change of `shopify.api_version` does to a stack's topics, worded for the top of a preview.
 
-The facts live in `shopify_api.versions.topic_changes(old, new)` (topics the new version renames or
-removes). That module is being written alongside this one, so it is imported lazily and its answer read
-tolerantly: a mapping {topic: new name or None}, or items with `topic` and `replacement`/`renamed_to`
-attributes, or (topic, replacement) pairs. Without it, the preview still shows the version change.
+The facts are `shopify_api.topics.topic_changes` (topics the new version renames or removes); this only
+words them, one line per topic.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
+
+from shopify_api.topics import TOPIC_HISTORY, TopicHistory, topic_changes
 
 
-def _lookup() -> Callable[[str, str], Any] | None:
-    try:
-        module = importlib.import_module("shopify_api.versions")
-    except ImportError:
-        return None
-    function = getattr(module, "topic_changes", None)
-    return function if callable(function) else None
-
-
-def _pairs(answer: Any) -> Iterable[tuple[str, str | None]]:
-    """(topic, replacement or None for removed) from whatever shape topic_changes answers with."""
-    if isinstance(answer, Mapping):
-        items: Iterable[Any] = answer.items()
-    else:
-        items = answer or ()
-    for item in items:
-        if isinstance(item, tuple) and len(item) == 2:
-            topic, replacement = item
-        else:
-            topic = getattr(item, "topic", None) or getattr(item, "old", None)
-            replacement = next(
-                (
-                    getattr(item, name)
-                    for name in ("replacement", "renamed_to", "new", "new_topic")
-                    if getattr(item, name, None)
-                ),
-                None,
-            )
-        if topic:
-            yield str(topic), (str(replacement) if replacement else None)
-
-
-def topic_notes(old: str, new: str, topics: Sequence[str]) -> list[str]:
+def topic_notes(
+    old: str, new: str, topics: Sequence[str], history: TopicHistory = TOPIC_HISTORY
+) -> list[str]:
     """One line per topic of `topics` that API version `new` renames or removes compared with `old`."""
-    lookup = _lookup()
-    if lookup is None:
-        return []
-    wanted = set(topics)
-    notes = []
-    for topic, replacement in sorted(_pairs(lookup(old, new))):
-        if topic not in wanted:
-            continue
-        if replacement:
-            notes.append(f"`{topic}` is renamed to `{replacement}` in {new}")
-        else:
-            notes.append(f"`{topic}` does not exist in {new}")
-    return notes
+    return [f"`{topic}` is {what} in {new}" for topic, what in topic_changes(old, new, topics, history)]

@@ -16,9 +16,10 @@ from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 
+from shopify_api.topics import TopicHistory
 from shopstream.plan import KNOWN_AFTER_APPLY, SUBSCRIPTION_TYPE, PolicyViolation, Step, plan_stack
 from shopstream.render import as_json, markdown
-from shopstream.versions import _pairs
+from shopstream.versions import topic_notes
 
 GOLDEN = Path(__file__).parent / "golden"
 FLOW = "pulumi-python:dynamic/aep:Dataflow"
@@ -131,14 +132,16 @@ def test_violations_warnings_and_the_api_version_come_first() -> None:
     )
 
 
-def test_topic_change_answers_of_several_shapes_are_read() -> None:
-    class Change:
-        def __init__(self, topic: str, replacement: str | None) -> None:
-            self.topic, self.replacement = topic, replacement
-
-    assert list(_pairs({"a/b": "a/c", "x/y": None})) == [("a/b", "a/c"), ("x/y", None)]
-    assert list(_pairs([("a/b", None)])) == [("a/b", None)]
-    assert list(_pairs([Change("a/b", "a/d")])) == [("a/b", "a/d")]
+def test_the_topics_a_new_version_renames_or_removes_are_named() -> None:
+    history = TopicHistory(
+        removed={"carts/create": "2027-01"}, renamed={"orders/paid": ("orders/settled", "2027-01")}
+    )
+    topics = ["orders/create", "orders/paid", "carts/create"]
+    assert topic_notes("2026-10", "2027-01", topics, history) == [
+        "`orders/paid` is renamed to orders/settled in 2027-01",
+        "`carts/create` is removed in 2027-01",
+    ]
+    assert topic_notes("2026-10", "2026-07", ["orders/create"]) == []  # the real table: nothing yet
 
 
 def test_golden_markdown_of_a_replaced_dataflow() -> None:
