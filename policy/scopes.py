@@ -17,8 +17,10 @@ def scope_problem(shop: str, topic: str, granted_scopes: Iterable[str]) -> str |
         needed = sorted(topics.scope_alternatives(topic))
     except topics.UnknownTopicError:
         return None
-    shown = ", ".join(granted) if granted else "none"
+    # The provider records only the granted scopes that serve the topic, so an empty list is the usual
+    # case here: the token holds none of the needed scopes.
+    got = f"was granted only {', '.join(granted)}" if granted else "was granted none of them"
     return (
         f"shop {shop} cannot subscribe to {topic}: its token needs one of the access scopes "
-        f"{', '.join(needed)} but was granted only {shown}"
+        f"{', '.join(needed)} but {got}"
     )

@@ -42,12 +42,13 @@ def news(emulator: RunningEmulator, **overrides: Any) -> dict[str, Any]:
     }
 
 
-def test_check_adds_the_sorted_granted_scopes(
+def test_check_adds_the_granted_scopes_that_serve_the_topic(
     emulator: RunningEmulator, provider: WebhookSubscriptionProvider
 ) -> None:
+    # The token has read_products and write_orders; only write_orders (which implies read) serves orders/*.
     result = provider.check({}, news(emulator))
     assert result.failures == []
-    assert result.inputs["granted_scopes"] == ["read_products", "write_orders"]
+    assert result.inputs["granted_scopes"] == ["write_orders"]
 
 
 def test_granted_scopes_come_with_a_skipped_scope_check_too(
@@ -57,7 +58,7 @@ def test_granted_scopes_come_with_a_skipped_scope_check_too(
     monkeypatch.setenv(preflight.SKIP_SCOPE_CHECK_ENV, "1")
     result = provider.check({}, news(emulator, topic="customers/create"))
     assert result.failures == []
-    assert result.inputs["granted_scopes"] == ["read_products", "write_orders"]
+    assert result.inputs["granted_scopes"] == []  # none serves customers/*: the pack's rule reports it
 
 
 def test_no_granted_scopes_when_shopify_cannot_be_asked(provider: WebhookSubscriptionProvider) -> None:

@@ -103,7 +103,10 @@ def test_a_missing_scope_names_the_needed_and_the_granted_scopes() -> None:
         "shop acme-eu cannot subscribe to inventory_levels/update: its token needs one of the access "
         "scopes read_inventory but was granted only read_orders, read_products"
     )
-    assert scopes.scope_problem("acme-eu", "orders/create", [])
+    assert scopes.scope_problem("acme-eu", "orders/create", []) == (
+        "shop acme-eu cannot subscribe to orders/create: its token needs one of the access scopes "
+        "read_marketplace_orders, read_orders but was granted none of them"
+    )
 
 
 def test_an_unknown_topic_is_left_to_the_provider() -> None:
