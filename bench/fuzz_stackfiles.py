@@ -69,6 +69,7 @@ def measure(count: int = 10_000, seed: int = 7, today: date = DEFAULT_TODAY) -> 
     unprintable = 0
     invalid_accepted: Counter[str] = Counter()
     valid_refused: list[str] = []
+    slowest: list[tuple[float, str, int, bytes]] = []
 
     with tempfile.TemporaryDirectory(prefix="fuzz-stackfiles-") as tmp:
         path = Path(tmp) / "stacks" / "fuzz.yaml"
@@ -88,6 +89,16 @@ def measure(count: int = 10_000, seed: int = 7, today: date = DEFAULT_TODAY) -> 
                 tracebacks.append(traceback.format_exc(limit=-3))
                 outcome = ""
             cpu.append(time.process_time() - started_cpu)
+            slowest.append(
+                (
+                    cpu[-1],
+                    case.kind + (f" ({case.defect})" if case.defect else ""),
+                    len(case.data),
+                    case.data[:60],
+                )
+            )
+            slowest.sort(reverse=True)
+            del slowest[3:]
             wall.append(time.perf_counter() - started_wall)
             if outcome and not _printable(outcome):
                 unprintable += 1
@@ -121,6 +132,9 @@ def measure(count: int = 10_000, seed: int = 7, today: date = DEFAULT_TODAY) -> 
         "_tracebacks": tracebacks[:3],
         "_invalid_accepted": dict(invalid_accepted),
         "_valid_refused": [line for line in valid_refused if line][:5],
+        "_slowest": [
+            f"{seconds:.3f} s, {kind}, {size} bytes, {head!r}" for seconds, kind, size, head in slowest
+        ],
     }
 
 
@@ -146,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         ("traceback", "_tracebacks"),
         ("invalid accepted (defect: files)", "_invalid_accepted"),
         ("valid refused", "_valid_refused"),
+        ("slowest loads", "_slowest"),
     ):
         if figures[key]:
             print(f"\n{label}: {figures[key]}", file=sys.stderr)

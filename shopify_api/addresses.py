@@ -86,6 +86,8 @@ def _text_problem(text: str) -> str | None:
     """Characters no URL may carry, and the size limit."""
     if len(text) > MAX_URI_BYTES:  # before the scan, which would otherwise walk a megabyte
         return f"is longer than {MAX_URI_BYTES // 1024} KB, Shopify's limit for an address"
+    if text.isascii() and text.isprintable() and " " not in text:
+        return None if "\\" not in text else "contains a backslash; URLs use '/'"  # the usual case, fast
     for ch in text:
         if ch.isspace():
             return "contains whitespace; URLs must not"

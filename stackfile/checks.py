@@ -224,7 +224,7 @@ def _shop_findings(
             continue  # the schema's maxLength reports it; no topic is this long
         entry_path: DataPath = (*base, index)
 
-        topic, problems = canonical(text)
+        topic, problems = canonical(text, suggest=state.suggestions_left > 0)
         if topic is not None:
             problems = topic_problems(
                 topic, state.api_version, context.today, suggest=state.suggestions_left > 0

@@ -31,7 +31,7 @@ _TYPE_WORDS = {
 @cache
 def _python_pattern(pattern: str) -> re.Pattern[str]:
     """A schema pattern with ECMA-262 meaning in Python: there, ``$`` (no multiline flag) is the end of
-    the input; in Python it also matches before a final newline, so "acme\n" would pass ``^[a-z]+$``."""
+    the input; in Python it also matches before a final newline, so "acme\\n" would pass ``^[a-z]+$``."""
     if pattern.endswith("$") and not pattern.endswith("\\$"):
         pattern = pattern[:-1] + r"\Z"
     return re.compile(pattern)

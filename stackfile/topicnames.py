@@ -17,7 +17,7 @@ def topic_list_hint(api_version: str | None) -> str:
     return f"`python -m stackfile topics{version}` lists every topic."
 
 
-def canonical(text: str) -> tuple[str | None, list[str]]:
+def canonical(text: str, *, suggest: bool = True) -> tuple[str | None, list[str]]:
     """``(REST form, [])`` for a known enum spelling or any REST-looking text (checked later by
     ``topic_problems``); ``(None, problems)`` for an enum spelling the table does not know."""
     if not table.looks_like_graphql_enum(text):
@@ -27,7 +27,7 @@ def canonical(text: str) -> tuple[str | None, list[str]]:
     except table.UnknownTopicError as exc:
         if exc.topic in table.COMPLIANCE_TOPICS:
             return None, [_compliance(text, None)]
-        hint = _suggest(text, table.graphql_enums(), suggest=True)
+        hint = _suggest(text, table.graphql_enums(), suggest=suggest)
         return None, [f"unknown topic {show(text)}; {hint}{topic_list_hint(None)}"]
 
 

@@ -122,6 +122,12 @@ def test_huge_lists(write, snippet: str, field: str, message: str) -> None:
     assert problem.field == field and problem.message.startswith(message)
 
 
+def test_many_unknown_enum_topics_get_few_suggestions(write) -> None:
+    error = refused(write(HEAD + "    topics: [" + ", ".join(f"ORDERS_CR{i}" for i in range(400)) + "]\n"))
+    assert error.count == 400 and len(error.problems) == 50
+    assert sum("did you mean" in problem.message for problem in error.problems) <= 20
+
+
 def test_file_over_one_mebibyte(write) -> None:
     problem = only(refused(write(HEAD + TOPICS + "# " + "x" * (1024 * 1024) + "\n")))
     assert problem.line is None and "larger than 1 MiB" in problem.message

@@ -1,10 +1,13 @@
 import json
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from shopify_api.topics import known_topics
 from stackfile import SCHEMA_FILE
 from stackfile.schema import build_schema, load_schema, render_schema
+from stackfile.structure import _Validator
 
 
 def test_schema_file_is_a_valid_draft_2020_12_schema() -> None:
@@ -47,3 +50,25 @@ def test_editor_view_rejects_unknown_keys_and_bad_shop_names() -> None:
     }
     kinds = sorted(error.validator for error in validator.iter_errors(bad))
     assert kinds == ["additionalProperties", "additionalProperties", "additionalProperties", "pattern"]
+
+
+def _patterns(node: object) -> list[str]:
+    if isinstance(node, dict):
+        found = [node["pattern"]] if isinstance(node.get("pattern"), str) else []
+        return found + [p for value in node.values() for p in _patterns(value)]
+    if isinstance(node, list):
+        return [p for item in node for p in _patterns(item)]
+    return []
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_anchored_patterns_refuse_a_trailing_newline_in_python_too(data: st.DataObject) -> None:
+    """ECMA-262 `$` is the end of the text; jsonschema's Python `re` would also accept "x\\n"."""
+    anchored = sorted({p for p in _patterns(load_schema()) if p.endswith("$")})
+    assert len(anchored) >= 8
+    for pattern in anchored:
+        example = data.draw(st.from_regex(pattern[:-1], fullmatch=True).filter(lambda s: "\n" not in s))
+        validator = _Validator({"type": "string", "pattern": pattern})
+        assert validator.is_valid(example), (pattern, example)
+        assert not validator.is_valid(example + "\n"), (pattern, example)
