@@ -139,6 +139,8 @@ def _apply(stack: auto.Stack, name: str, production: bool, options: UpOptions, o
                 refresh=options.refresh,
                 policy_packs=[str(PACK_DIR)],
                 policy_pack_configs=[str(config)],
+                # One subscription that still fails after its retries must not leave the others undone.
+                continue_on_error=True,
             )
         except auto.ConcurrentUpdateError as error:
             locks = recovery.parse_lock_error(str(error))
