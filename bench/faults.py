@@ -21,7 +21,8 @@ Rows (each against its own emulator process on 127.0.0.1 and a throwaway project
               when that module exists.
 * scan        every token and secret used, searched in the state, previews and logs left by the rows: 0 hits.
 
-Prints a Markdown table and writes OUT/faults.md and OUT/faults.json. Every pulumi command has a timeout,
+Prints a Markdown table and writes OUT/faults.md and OUT/faults.json (rows of a run replace the same rows
+of an earlier run there, so `--only` updates the table). Every pulumi command has a timeout,
 reruns are bounded, and the rows report what they measured even when it misses the goal (exit 0 either
 way; exit 1 only when the benchmark itself could not run).
 """
@@ -120,8 +121,10 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if not args.keep and args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
-    command = "python -m bench.faults " + " ".join(argv if argv is not None else sys.argv[1:])
-    text = faults_report.markdown(rows, command.strip(), f"{source.label}, {api.api} Admin API")
+    for row in rows:
+        row.notes.insert(0, f"measured {source.label}, {api.api} Admin API")
+    rows = faults_report.merged(faults_report.load_json(args.out / "faults.json"), rows)
+    text = faults_report.markdown(rows, "python -m bench.faults")
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "faults.md").write_text(text)
     faults_report.save_json(args.out / "faults.json", rows)

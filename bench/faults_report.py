@@ -26,7 +26,8 @@ class Row:
 
 
 def _pairs(values: dict[str, Any]) -> str:
-    return ", ".join(f"{key} {_value(value)}" for key, value in values.items())
+    # Keys starting with "_" are details for the JSON file (e.g. the fuzz row's examples), not the table.
+    return ", ".join(f"{key} {_value(value)}" for key, value in values.items() if not key.startswith("_"))
 
 
 def _value(value: Any) -> str:
@@ -37,13 +38,13 @@ def _value(value: Any) -> str:
     return str(value)
 
 
-def markdown(rows: list[Row], command: str, source: str) -> str:
+def markdown(rows: list[Row], command: str) -> str:
     lines = [
         "# Reliability benchmark (issue 9)",
         "",
-        f"Reproduce: `{command}` (measured {source}). Each row is measured through the real `pulumi` CLI "
-        "against the emulator as its own process on 127.0.0.1; a row shows its value even when it misses "
-        "the goal.",
+        f"Reproduce: `{command}` (`--only ROW,...` reruns some rows and updates them here). Each row is "
+        "measured through the real `pulumi` CLI against the emulator as its own process on 127.0.0.1; a "
+        "row shows its value even when it misses the goal. Notes say which code each row measured.",
         "",
         "| check | measured | goal | met | s |",
         "|---|---|---|---|---:|",
@@ -56,6 +57,20 @@ def markdown(rows: list[Row], command: str, source: str) -> str:
     if notes:
         lines += ["", "Notes:", "", *notes]
     return "\n".join(lines) + "\n"
+
+
+def load_json(path: Path) -> list[Row]:
+    """The rows of an earlier run (empty when there is none), so a run of some rows updates the table."""
+    if not path.exists():
+        return []
+    return [Row(**{k: v for k, v in row.items() if k != "met"}) for row in json.loads(path.read_text())]
+
+
+def merged(earlier: list[Row], new: list[Row]) -> list[Row]:
+    """`earlier` with the rows of the same check replaced by `new` ones; new checks at the end."""
+    fresh = {row.check: row for row in new}
+    kept = [fresh.pop(row.check, row) for row in earlier]
+    return kept + [row for row in new if row.check in fresh]
 
 
 def save_json(path: Path, rows: list[Row]) -> None:

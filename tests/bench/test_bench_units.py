@@ -109,5 +109,13 @@ def test_a_row_is_met_only_when_every_goal_value_is_measured() -> None:
     assert Row("x", {"hits": 0, "files": 3}, {"hits": 0}).met is True
     assert Row("x", {"hits": 2}, {"hits": 0}).met is False
     assert Row("x", {}, {"hits": 0}, unavailable="not yet").met is None
-    text = markdown([Row("scan", {"hits": 2}, {"hits": 0})], "python -m bench.faults", "working tree")
+    text = markdown([Row("scan", {"hits": 2, "_paths": ["x"]}, {"hits": 0})], "python -m bench.faults")
     assert "| scan | hits 2 | hits 0 | **no** |" in text
+
+
+def test_a_partial_run_replaces_its_rows_and_keeps_the_others() -> None:
+    from bench.faults_report import Row, merged
+
+    earlier = [Row("a", {"x": 1}, {}), Row("b", {"x": 1}, {})]
+    rows = merged(earlier, [Row("b", {"x": 2}, {}), Row("c", {"x": 3}, {})])
+    assert [(r.check, r.measured["x"]) for r in rows] == [("a", 1), ("b", 2), ("c", 3)]
