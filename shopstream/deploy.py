@@ -39,13 +39,15 @@ class UpOptions:
 
 
 def diagnose(stack: auto.Stack, name: str) -> recovery.Diagnosis:
-    """Locks (file backends: read from the lock files) and pending operations of `name`."""
-    deployment = stack.export_stack().deployment or {}
+    """Locks (file backends: read from the lock files), pending operations and (file backends) truncated
+    state metadata of `name`; with truncated metadata the state cannot be exported until it is removed."""
     url = os.environ.get("PULUMI_BACKEND_URL") or stack.workspace.who_am_i().url
     backend = recovery.file_backend_dir(url)
     project = stack.workspace.project_settings().name
     locks = recovery.read_locks(recovery.find_lock_files(backend, project, name)) if backend else []
-    return recovery.diagnose(name, deployment, locks)
+    sidecars = recovery.find_empty_sidecars(backend, project, name) if backend else []
+    deployment = {} if sidecars else (stack.export_stack().deployment or {})
+    return recovery.diagnose(name, deployment, locks, empty_sidecars=sidecars)
 
 
 def _recovery_refusal(diagnosis: recovery.Diagnosis, err: Say) -> int:
@@ -68,6 +70,12 @@ def _recovery_refusal(diagnosis: recovery.Diagnosis, err: Say) -> int:
 
 def recover(stack: auto.Stack, diagnosis: recovery.Diagnosis, out: Say, err: Say) -> None:
     """The safe recovery: only called when every lock is provably stale."""
+    for path in diagnosis.empty_sidecars:
+        path.unlink(missing_ok=True)
+        err(f"recovery: removed the empty state metadata {path}")
+    if diagnosis.empty_sidecars:
+        # The state is readable again: look at its pending operations now.
+        diagnosis.pending = recovery.pending_operations(stack.export_stack().deployment or {})
     if diagnosis.locks:
         stack.cancel()
         err(f"recovery: removed the stale lock of {diagnosis.stack} (pulumi cancel)")

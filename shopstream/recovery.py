@@ -6,6 +6,10 @@ A `pulumi up` killed mid-flight (SIGKILL, a lost runner) leaves two things behin
   `.pulumi/locks/<organization>/<project>/<stack>/` (older layout: `.pulumi/locks/<stack>/`) with the
   pid, user and host of the process that took it; Pulumi's lock error quotes the same facts for every
   DIY backend ("created by user@host (pid N) at T"). `pulumi cancel` deletes the locks.
+* sometimes (a kill during the state write), an empty `<stack>.json.attrs` beside the state file of a
+  file backend: the metadata sidecar of the state blob, truncated. Every later command then fails with
+  "failed to load checkpoint: EOF"; removing the empty sidecar makes the state readable again (it only
+  holds the blob's content type and checksum, which are written anew with the next save).
 * pending operations in the state (`pending_operations` of `pulumi stack export`): a create whose
   answer never arrived. `pulumi refresh --clear-pending-creates` drops them; the next `shopstream up`
   creates those subscriptions again, and Shopify's refusal of a second identical topic+address makes
@@ -58,10 +62,11 @@ class Diagnosis:
     stack: str
     locks: list[tuple[Lock, str]] = field(default_factory=list)  # (lock, LIVE | STALE | ELSEWHERE)
     pending: list[PendingOperation] = field(default_factory=list)
+    empty_sidecars: list[Path] = field(default_factory=list)  # truncated state metadata (file backends)
 
     @property
     def needs_recovery(self) -> bool:
-        return bool(self.locks or self.pending)
+        return bool(self.locks or self.pending or self.empty_sidecars)
 
     @property
     def safe_to_recover(self) -> bool:
@@ -107,6 +112,8 @@ def pending_operations(deployment: Mapping[str, Any]) -> list[PendingOperation]:
 def recovery_commands(diagnosis: Diagnosis) -> list[str]:
     """What to run, in order, to get the stack going again after a crash."""
     commands = []
+    if diagnosis.empty_sidecars:
+        commands.append("rm " + " ".join(str(path) for path in diagnosis.empty_sidecars))
     if diagnosis.locks:
         commands.append(f"pulumi cancel --yes --stack {diagnosis.stack}")
     if diagnosis.pending:
@@ -130,7 +137,16 @@ def describe(diagnosis: Diagnosis) -> list[str]:
         lines.append(f"  lock {lock.where}: {taken}; {why}")
     for op in diagnosis.pending:
         lines.append(f"  pending operation: {op.type} {op.name}")
+    for path in diagnosis.empty_sidecars:
+        lines.append(f"  empty state metadata {path}: written when the update was killed; safe to remove")
     return lines
+
+
+def find_empty_sidecars(backend: Path, project: str, stack: str) -> list[Path]:
+    """Empty `.attrs` sidecars of the stack's state files (see the module docstring)."""
+    stacks = backend / ".pulumi" / "stacks"
+    candidates = [*(stacks / project).glob(f"{stack}.json*.attrs"), *stacks.glob(f"{stack}.json*.attrs")]
+    return sorted(path for path in candidates if path.is_file() and path.stat().st_size == 0)
 
 
 def file_backend_dir(url: str | None) -> Path | None:
@@ -160,13 +176,19 @@ def running_command(pid: int) -> str | None:
 
 
 def diagnose(
-    stack: str, deployment: Mapping[str, Any], locks: Sequence[Lock], *, hostname: str | None = None
+    stack: str,
+    deployment: Mapping[str, Any],
+    locks: Sequence[Lock],
+    *,
+    hostname: str | None = None,
+    empty_sidecars: Sequence[Path] = (),
 ) -> Diagnosis:
     host = hostname or socket.gethostname()
     return Diagnosis(
         stack,
         [(lock, classify(lock, hostname=host, process=running_command)) for lock in locks],
         pending_operations(deployment),
+        list(empty_sidecars),
     )
 
 

@@ -91,3 +91,19 @@ def test_unreachable_diagnostics_are_picked_from_the_engines_text() -> None:
         sentence,  # the same sentence twice counts once
     ]
     assert unreachable(problems) == [sentence]
+
+
+def test_an_empty_state_sidecar_left_by_a_kill_is_found_and_removed_first(tmp_path: Path) -> None:
+    stacks = tmp_path / ".pulumi" / "stacks" / "shopstream"
+    stacks.mkdir(parents=True)
+    (stacks / "prod.json").write_text("{}")
+    (stacks / "prod.json.attrs").write_text("")  # truncated by the kill
+    (stacks / "prod.json.bak.attrs").write_text('{"user.cache_control": ""}')  # intact: left alone
+    (stacks / "other.json.attrs").write_text("")  # another stack's: not ours
+    found = recovery.find_empty_sidecars(tmp_path, "shopstream", "prod")
+    assert found == [stacks / "prod.json.attrs"]
+    diagnosis = recovery.diagnose("prod", {}, [], empty_sidecars=found)
+    assert diagnosis.needs_recovery and diagnosis.safe_to_recover
+    commands = recovery.recovery_commands(diagnosis)
+    assert commands[0] == f"rm {stacks / 'prod.json.attrs'}" and commands[-1] == "shopstream up --stack prod"
+    assert any("empty state metadata" in line for line in recovery.describe(diagnosis))
