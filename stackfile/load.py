@@ -6,6 +6,7 @@ refused unread; nesting and alias expansion are capped by the parser; at most MA
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 from datetime import date
@@ -59,6 +60,19 @@ def load_stack_file(path: Path, *, today: date | None = None, project: str | Non
     """``today`` decides which API versions Shopify serves (default: today, UTC). ``project`` is the
     Pulumi project name for the owner-marker check (default: the ``name`` in ``../Pulumi.yaml`` beside
     ``stacks/``, if there is one)."""
+    # The cyclic GC is paused while loading: a large file allocates tens of thousands of objects, and
+    # every collection they trigger would scan the whole heap of the host process (the CLI, a Pulumi
+    # program), making the time depend on it. What little garbage is cyclic is collected afterwards.
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return _load(path, today, project)
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _load(path: Path, today: date | None, project: str | None) -> StackSpec:
     shown = printable(_display(path))
     stack = path.stem
     text = _read(path, shown, stack)
