@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pulumi
 
-from program.build import build_stack, scan_claims
-from stackfile.load import StackFileError, load_stack_file, stack_file_path
+from shopstream.program.build import build_stack, scan_claims
+from shopstream.stackfile.load import StackFileError, load_stack_file, stack_file_path
 
 # pulumi-language-python-exec's code for "exited after showing the user an actionable message": the
 # language host then reports no second, generic error.

@@ -37,7 +37,7 @@ def setup(api: str | None, source_root: Path, emulator_help: str) -> ApiSetup:
         if api == "graphql":
             raise ApiUnavailable(
                 "--api graphql: the measured code's stack file has no `shopify.api` key (see "
-                "stackfile/stackfile.schema.json), so it has no GraphQL client; use --api rest."
+                "shopstream/stackfile/stackfile.schema.json), so it has no GraphQL client; use --api rest."
             )
         return ApiSetup("rest", {}, ())
     chosen = api or str(schema.get("default", "rest"))

@@ -1,4 +1,4 @@
-"""The emulator as a separate process (`python -m emulator serve`), so it never shares the GIL with the
+"""The emulator as a separate process (`python -m shopstream.emulator serve`), so it never shares the GIL with the
 harness, on 127.0.0.1 at Shopify's real REST limits by default; stoppable and restartable on its port."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import requests
 
-from emulator.control_client import ControlClient
-from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
+from shopstream.emulator.control_client import ControlClient
+from shopstream.shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
 
 HOST = "127.0.0.1"
 START_TIMEOUT_SECONDS = 30.0
@@ -27,7 +27,7 @@ class EmulatorFailed(RuntimeError):
 
 
 class EmulatorProcess:
-    """`python -m emulator serve` on HOST; `port` 0 picks a free one at the first start and keeps it."""
+    """`python -m shopstream.emulator serve` on HOST; `port` 0 picks a free one at the first start and keeps it."""
 
     def __init__(
         self,

@@ -21,7 +21,7 @@ from bench.project import Run, kill_group
 from bench.source import Source
 from bench.stage import Secrets, Stage
 from bench.world import layout
-from emulator.control_client import ControlClientError
+from shopstream.emulator.control_client import ControlClientError
 
 UP = ("up", "--yes", "--skip-preview")
 MAX_RUNS = 10

@@ -1,5 +1,5 @@
 """The floor project's Pulumi program (copied as `__main__.py`): the same stack file, resource names
-(`shop/topic`, as `program/build.py` names them) and inputs as the real program, through
+(`shop/topic`, as `shopstream/program/build.py` names them) and inputs as the real program, through
 `bench.floor_provider`. It imports nothing of the real providers, so it measures Pulumi alone."""
 
 from pathlib import Path
@@ -7,7 +7,7 @@ from pathlib import Path
 import pulumi
 
 from bench.floor_provider import FloorSubscription
-from stackfile.load import load_stack_file, stack_file_path
+from shopstream.stackfile.load import load_stack_file, stack_file_path
 
 spec = load_stack_file(stack_file_path(Path(__file__).resolve().parent, pulumi.get_stack()))
 shops: dict[str, dict[str, pulumi.Output[str]]] = {}

@@ -51,7 +51,7 @@ from bench.project import BenchProject, CommandFailed, Run, error_line
 from bench.scale_results import OperationResult, SizeResult
 from bench.source import Source, resolve
 from bench.world import ShopifyBenchWorld, layout
-from shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
+from shopstream.shopify_api.ratelimit import DEFAULT_BUCKET_SIZE, DEFAULT_LEAK_RATE
 from shopstream.toolchain import REPO
 
 MAX_CREATE_RUNS = 10

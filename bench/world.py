@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.metrics import Convergence, Traffic, convergence
-from emulator.control_client import ControlClient
-from shopify_api.topics import FILTER_REQUIRED_TOPICS, scope_alternatives, topics_allowed
+from shopstream.emulator.control_client import ControlClient
+from shopstream.shopify_api.topics import FILTER_REQUIRED_TOPICS, scope_alternatives, topics_allowed
 
 API_VERSION = "2026-10"
 SCOPES = ("read_orders", "read_products", "read_customers")

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policy import pack_config
-from policy.policies import POLICIES
+from shopstream.policy import pack_config
+from shopstream.policy.policies import POLICIES
 
 if __name__ == "__main__":
     PolicyPack(

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import click
 
-from shopify_api.oauth import OAuthError
+from shopstream.shopify_api.oauth import OAuthError
 from shopstream import shop_connect
 from shopstream.automation import StackError
 from shopstream.deploy import UpOptions, up_stack
@@ -31,16 +31,16 @@ from shopstream.plan import StackPlan
 from shopstream.previews import preview_plan
 from shopstream.render import as_json, markdown
 from shopstream.toolchain import ToolchainMissing
-from stackfile.errors import StackFileError
+from shopstream.stackfile.errors import StackFileError
 
 OUT_FILE = click.Path(dir_okay=False, path_type=Path)
 # Changes outside stacks/ that can change every stack's plan.
 CODE_PATHS = (
-    "providers/",
-    "program/",
-    "stackfile/",
-    "shopify_api/",
-    "aep_api/",
+    "shopstream/providers/",
+    "shopstream/program/",
+    "shopstream/stackfile/",
+    "shopstream/shopify_api/",
+    "shopstream/aep_api/",
     "policy/",
     "shopstream/",
     "__main__.py",

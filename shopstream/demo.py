@@ -22,12 +22,12 @@ from pathlib import Path
 
 import requests
 
-from emulator.control_client import ControlClient, ControlClientError
-from providers.shopify.client import ShopifyAdminClient
-from shopify_api.topics import scope_alternatives
+from shopstream.emulator.control_client import ControlClient, ControlClientError
+from shopstream.providers.shopify.client import ShopifyAdminClient
+from shopstream.shopify_api.topics import scope_alternatives
 from shopstream.toolchain import PULUMI, REPO, VENV_BIN, pulumi_environment, require_toolchain
-from stackfile.load import load_stack_file, stack_file_path
-from stackfile.model import StackSpec
+from shopstream.stackfile.load import load_stack_file, stack_file_path
+from shopstream.stackfile.model import StackSpec
 
 STACK = "local"
 DEMO_DIR = REPO / ".demo"
@@ -57,7 +57,7 @@ def require_free_port(port: int, host: str = "127.0.0.1") -> None:
 
 @contextmanager
 def running_emulator() -> Iterator[ControlClient]:
-    """`python -m emulator serve` in the background (the documented command), stopped on the way out."""
+    """`python -m shopstream.emulator serve` in the background (the documented command), stopped on the way out."""
     require_free_port(PORT)
     DEMO_DIR.mkdir(exist_ok=True)
     command = [
@@ -221,7 +221,7 @@ def main() -> int:
         "\nTo use the CLI on this stack yourself: source .venv/bin/activate;"
         f" export PULUMI_HOME={DEMO_DIR}/pulumi-home PULUMI_CONFIG_PASSPHRASE_FILE={passphrase};"
         " and start the emulator with"
-        f" `python -m emulator serve --port {PORT} --state-file {DEMO_DIR}/emulator.json`."
+        f" `python -m shopstream.emulator serve --port {PORT} --state-file {DEMO_DIR}/emulator.json`."
     )
     return 0
 

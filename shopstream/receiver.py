@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from shopify_api.webhook_signature import HMAC_HEADER, verify
+from shopstream.shopify_api.webhook_signature import HMAC_HEADER, verify
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment

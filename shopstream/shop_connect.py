@@ -32,11 +32,11 @@ from urllib.parse import urlsplit
 import requests
 from pulumi import automation as auto
 
-from program.build import APP_SECRET_KEY
-from providers.shopify.graphql import ShopifyGraphqlClient
-from shopify_api.auth_errors import grant_refused
-from shopify_api.errors import TOKENS_CONFIG_KEY, ShopifyError
-from shopify_api.oauth import (
+from shopstream.program.build import APP_SECRET_KEY
+from shopstream.providers.shopify.graphql import ShopifyGraphqlClient
+from shopstream.shopify_api.auth_errors import grant_refused
+from shopstream.shopify_api.errors import TOKENS_CONFIG_KEY, ShopifyError
+from shopstream.shopify_api.oauth import (
     ACCESS_TOKEN_PATH,
     DEFAULT_MAX_SKEW_SECONDS,
     AccessToken,
@@ -49,10 +49,10 @@ from shopify_api.oauth import (
     split_scopes,
     verify_callback,
 )
-from shopify_api.topics import UnknownTopicError
+from shopstream.shopify_api.topics import UnknownTopicError
 from shopstream.automation import StackError, command_error_message, open_stack
-from stackfile.load import load_stack_file, stack_file_path
-from stackfile.model import ShopSpec, StackSpec
+from shopstream.stackfile.load import load_stack_file, stack_file_path
+from shopstream.stackfile.model import ShopSpec, StackSpec
 
 CLIENT_SECRET_ENV = "SHOPIFY_CLIENT_SECRET"
 CLIENT_ID_CONFIG_KEY = "shopifyClientId"

@@ -1,6 +1,6 @@
 """What a change of `shopify.api_version` does to a stack's topics, worded for the top of a preview.
 
-The facts are `shopify_api.topics.topic_changes` (topics the new version renames or removes); this only
+The facts are `shopstream.shopify_api.topics.topic_changes` (topics the new version renames or removes); this only
 words them, one line per topic.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from shopify_api.topics import TOPIC_HISTORY, TopicHistory, topic_changes
+from shopstream.shopify_api.topics import TOPIC_HISTORY, TopicHistory, topic_changes
 
 
 def topic_notes(

@@ -6,7 +6,7 @@ Emulator fixtures (Shopify Admin API emulator served over real HTTP on 127.0.0.1
   fresh for each test and stopped afterwards. Useful members:
     - ``.base_url``                 ``http://127.0.0.1:PORT``
     - ``.shop_url(shop)``           ``http://127.0.0.1:PORT/shops/{shop}`` (the Admin API base of a shop)
-    - ``.control``                  ``emulator.control_client.ControlClient``:
+    - ``.control``                  ``shopstream.emulator.control_client.ControlClient``:
         ``.create_shop(name, timezone=, app=, client_secret=, webhook_api_version=)``,
         ``.create_token(shop, scopes, app=None, token=None) -> "shpat_..."``,
         ``.set_rate_limit(shop, bucket_size, leak_rate)``, ``.subscriptions(shop, app=None)``,
@@ -17,10 +17,10 @@ Emulator fixtures (Shopify Admin API emulator served over real HTTP on 127.0.0.1
         scopes=, public=, installed=)``, ``.update_shop(shop, refuse_non_expiring_tokens=)``,
         ``.set_token_lifetime(seconds)``, ``.grant_client_credentials(shop, client_id, client_secret)``,
         ``.create_expiring_token(shop, expires_in, scopes)``, ``.tokens(shop)``, ``.sink(shop)``
-        (all listed in ``emulator.control_client``)
+        (all listed in ``shopstream.emulator.control_client``)
     - ``.stop()``
 * ``emulator_factory(**options) -> RunningEmulator`` for other settings; options are those of
-  ``emulator.start_in_thread``: ``state_file``, ``bucket_size``, ``leak_rate``, ``seed``, ``clock``
+  ``shopstream.emulator.start_in_thread``: ``state_file``, ``bucket_size``, ``leak_rate``, ``seed``, ``clock``
   (a callable returning Unix seconds, to drive timestamps, buckets and token expiry by hand),
   ``graphql_bucket_size``, ``graphql_restore_rate``, ``graphql_max_query_cost``, ``token_lifetime``.
   All started emulators are stopped at teardown.
@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from emulator import RunningEmulator, start_in_thread
+from shopstream.emulator import RunningEmulator, start_in_thread
 
 # The end-to-end worlds (emulator + throwaway Pulumi project): `world` and `pipeline_world`.
 pytest_plugins = ("tests.e2e.worlds",)

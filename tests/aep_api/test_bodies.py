@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aep_api import bodies, ids
+from shopstream.aep_api import bodies, ids
 
 SCHEMA = "https://ns.adobe.com/acme/schemas/abc"
 XED = "application/vnd.adobe.xed-full+json;version=1"

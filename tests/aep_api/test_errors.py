@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from aep_api import errors
-from aep_api.errors import ErrorContext, error_from_response, parse_error_body
+from shopstream.aep_api import errors
+from shopstream.aep_api.errors import ErrorContext, error_from_response, parse_error_body
 
 FLOW_CTX = ErrorContext(
     "dataflow", "update", name="shop-orders", id="f-123", sandbox="prod", org="ORG@AdobeOrg"

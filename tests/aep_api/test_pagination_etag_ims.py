@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from aep_api import etag, ims, pagination
+from shopstream.aep_api import etag, ims, pagination
 
 
 def test_next_link_to_continuation_token() -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from aep_api import bodies
-from aep_api.patch import converge_patch, has, minimal_patch, pending_ops, pointer, resolve
+from shopstream.aep_api import bodies
+from shopstream.aep_api.patch import converge_patch, has, minimal_patch, pending_ops, pointer, resolve
 
 FIELDS = bodies.FLOW_PATCH
 

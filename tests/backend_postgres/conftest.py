@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator import RunningEmulator
+from shopstream.emulator import RunningEmulator
 from tests.backend_postgres import server as pg
 from tests.backend_postgres.state_db import StateDatabase
 from tests.backend_postgres.support import on_backend

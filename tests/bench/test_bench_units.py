@@ -7,7 +7,7 @@ import math
 from bench.metrics import Traffic, convergence, create_floor, list_floor, rate_limit_lower_bound, state_size
 from bench.process_tree import role_of
 from bench.world import SCOPES, bench_topics, layout
-from shopify_api.topics import grants_topic
+from shopstream.shopify_api.topics import grants_topic
 
 
 def test_list_floor_is_one_page_per_250_plus_the_scope_check() -> None:

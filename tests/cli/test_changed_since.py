@@ -37,5 +37,5 @@ def test_stack_files_and_their_config_select_their_stacks_and_shared_code_select
     commit(repo, {"stacks/Pulumi.prod.yaml": "config"}, "prod config")
     assert stacks_changed_since(repo, "base") == ["prod", "staging"]
 
-    commit(repo, {"providers/shopify/client.py": "code"}, "shared code")
+    commit(repo, {"shopstream/providers/shopify/client.py": "code"}, "shared code")
     assert stacks_changed_since(repo, "base") == ["dev", "prod", "staging"]

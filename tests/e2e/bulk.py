@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopify_api import topics
+from shopstream.shopify_api import topics
 
 
 def topics_with_scopes(count: int, api_version: str = "2026-10") -> tuple[list[str], list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.aep.ids import IMS_TOKEN_HEADER
+from shopstream.emulator.aep.ids import IMS_TOKEN_HEADER
 from tests.e2e.worlds import APP_SECRET, PipelineWorld
 
 TOPICS: dict[str, list[Any]] = {"acme-eu": ["orders/create", "orders/paid"], "acme-us": ["orders/create"]}

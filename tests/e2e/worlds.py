@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from emulator import RunningEmulator
+from shopstream.emulator import RunningEmulator
 from tests.e2e.pulumi_project import PulumiProject
 
 SCOPES = ["read_orders", "read_products", "read_customers"]

@@ -7,7 +7,7 @@ from typing import Any
 
 import requests
 
-from emulator import RunningEmulator
+from shopstream.emulator import RunningEmulator
 
 VERSION = "2026-10"
 

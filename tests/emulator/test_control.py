@@ -7,7 +7,7 @@ import re
 import pytest
 import requests
 
-from emulator.control_client import ControlClientError
+from shopstream.emulator.control_client import ControlClientError
 from tests.emulator.support import Admin, FakeClock, make_shop
 
 

@@ -1,10 +1,10 @@
-"""shopify_api.pagination: Link header building/parsing and opaque cursors."""
+"""shopstream.shopify_api.pagination: Link header building/parsing and opaque cursors."""
 
 from __future__ import annotations
 
 import pytest
 
-from shopify_api.pagination import (
+from shopstream.shopify_api.pagination import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     InvalidCursorError,

@@ -1,4 +1,4 @@
-"""State file across restarts, seed files, and the `python -m emulator serve` command."""
+"""State file across restarts, seed files, and the `python -m shopstream.emulator serve` command."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ import time
 import pytest
 import requests
 
-from emulator import start_in_thread
-from emulator.seed import SeedError
-from emulator.state import StateFileError
+from shopstream.emulator import start_in_thread
+from shopstream.emulator.seed import SeedError
+from shopstream.emulator.state import StateFileError
 from tests.emulator.support import Admin, make_shop
 
 PINNED = "shpat_" + "0123456789abcdef" * 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from shopify_api.ratelimit import parse_call_limit, retry_after_seconds
+from shopstream.shopify_api.ratelimit import parse_call_limit, retry_after_seconds
 from tests.emulator.support import FakeClock, make_shop
 
 THROTTLED_2 = {

@@ -1,4 +1,4 @@
-"""shopify_api.ratelimit: the leaky bucket with a fake clock, and the header parsers."""
+"""shopstream.shopify_api.ratelimit: the leaky bucket with a fake clock, and the header parsers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from shopify_api.ratelimit import (
+from shopstream.shopify_api.ratelimit import (
     DEFAULT_BUCKET_SIZE,
     DEFAULT_LEAK_RATE,
     LeakyBucket,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from shopify_api.pagination import parse_link_header
+from shopstream.shopify_api.pagination import parse_link_header
 from tests.emulator.support import Admin, make_shop
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from shopify_api.topics import COMPLIANCE_TOPICS, topics_allowed
+from shopstream.shopify_api.topics import COMPLIANCE_TOPICS, topics_allowed
 from tests.emulator.support import VERSION, Admin, make_shop
 
 UNAUTHORIZED = {"errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"}

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from emulator import start_in_thread
-from shopify_api.pagination import parse_link_header
+from shopstream.emulator import start_in_thread
+from shopstream.shopify_api.pagination import parse_link_header
 from tests.emulator.support import Admin, FakeClock, make_shop
 
 ORDERS, PRODUCTS = 301, 5

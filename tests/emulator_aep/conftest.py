@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator import RunningEmulator
+from shopstream.emulator import RunningEmulator
 from tests.emulator_aep.support import Tenant, make_tenant
 
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import requests
 
-from emulator import RunningEmulator
-from emulator.aep.ids import (
+from shopstream.emulator import RunningEmulator
+from shopstream.emulator.aep.ids import (
     DATA_LAKE_CONNECTION_SPEC,
     GENERIC_STREAMING_FLOW_SPEC,
     SHOPIFY_STREAMING_CONNECTION_SPEC,

@@ -8,7 +8,7 @@ import json
 import pytest
 import requests
 
-from emulator.control_client import ControlClientError
+from shopstream.emulator.control_client import ControlClientError
 from tests.emulator_aep.support import FLOW, make_pipeline, make_tenant, order, post_order, token_for
 
 
@@ -161,7 +161,7 @@ def test_aep_state_survives_a_restart(tmp_path, emulator_factory):
 
 
 def test_broken_aep_section_is_a_clear_error(tmp_path, emulator_factory):
-    from emulator.state import StateFileError
+    from shopstream.emulator.state import StateFileError
 
     state = tmp_path / "emulator.json"
     first = emulator_factory(state_file=state)

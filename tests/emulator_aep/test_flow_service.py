@@ -8,7 +8,7 @@ from typing import Any
 
 import requests
 
-from emulator.aep.ids import DATA_LAKE_CONNECTION_SPEC, SHOPIFY_STREAMING_CONNECTION_SPEC
+from shopstream.emulator.aep.ids import DATA_LAKE_CONNECTION_SPEC, SHOPIFY_STREAMING_CONNECTION_SPEC
 from tests.emulator.support import FakeClock
 from tests.emulator_aep.support import FLOW, make_pipeline, make_tenant
 

@@ -6,7 +6,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from emulator.aep.ids import (
+from shopstream.emulator.aep.ids import (
     DATA_LAKE_CONNECTION_SPEC,
     GENERIC_STREAMING_FLOW_SPEC,
     SHOPIFY_STREAMING_CONNECTION_SPEC,

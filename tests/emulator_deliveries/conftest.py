@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from emulator import RunningEmulator
+from shopstream.emulator import RunningEmulator
 from tests.emulator.support import Admin, make_shop
 from tests.emulator_deliveries.receiver import Receiver
 

@@ -1,4 +1,4 @@
-"""Delivery options of ``python -m emulator serve``."""
+"""Delivery options of ``python -m shopstream.emulator serve``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from emulator.control_client import ControlClient
+from shopstream.emulator.control_client import ControlClient
 
 
 def _serve(*args: str) -> subprocess.Popen[str]:

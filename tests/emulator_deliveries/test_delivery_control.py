@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import requests
 
-from emulator import deliveries
-from emulator.control_client import ControlClientError
-from emulator.delivery_model import DEFAULT_RETRY_SCHEDULE, DeliverySettings
+from shopstream.emulator import deliveries
+from shopstream.emulator.control_client import ControlClientError
+from shopstream.emulator.delivery_model import DEFAULT_RETRY_SCHEDULE, DeliverySettings
 
 
 @pytest.mark.parametrize(

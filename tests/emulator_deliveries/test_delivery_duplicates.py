@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shopify_api.webhook_signature import verify
+from shopstream.shopify_api.webhook_signature import verify
 from tests.emulator_deliveries.conftest import SECRET
 
 

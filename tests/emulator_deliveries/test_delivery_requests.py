@@ -6,7 +6,7 @@ import json
 import re
 import uuid
 
-from shopify_api.webhook_signature import verify
+from shopstream.shopify_api.webhook_signature import verify
 from tests.emulator.support import make_shop
 from tests.emulator_deliveries.conftest import SECRET
 

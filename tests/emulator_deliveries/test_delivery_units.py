@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from emulator.delivery_http import SendResult, post
-from emulator.delivery_model import (
+from shopstream.emulator.delivery_http import SendResult, post
+from shopstream.emulator.delivery_model import (
     DeliverySettings,
     SettingsError,
     epoch_nanos,

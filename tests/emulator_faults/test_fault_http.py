@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import requests
 
-from emulator import FaultConfigError, parse_fault_config
-from emulator.control_client import ControlClientError
-from emulator.fault_model import StreamState, decide
+from shopstream.emulator import FaultConfigError, parse_fault_config
+from shopstream.emulator.control_client import ControlClientError
+from shopstream.emulator.fault_model import StreamState, decide
 from tests.emulator.support import Admin, make_shop
 
 WEBHOOKS = "/admin/api/*/webhooks.json"

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from emulator.fault_model import (
+from shopstream.emulator.fault_model import (
     FaultConfig,
     FaultConfigError,
     StreamState,

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import requests
 
-from emulator import RunningEmulator
-from emulator.admin_api import NON_EXPIRING_REFUSED_BODY
-from emulator.control_client import ControlClientError
-from emulator.errors import UNAUTHORIZED_BODY
+from shopstream.emulator import RunningEmulator
+from shopstream.emulator.admin_api import NON_EXPIRING_REFUSED_BODY
+from shopstream.emulator.control_client import ControlClientError
+from shopstream.emulator.errors import UNAUTHORIZED_BODY
 from tests.emulator.support import Admin, FakeClock
 from tests.emulator_graphql.support import Graphql
 

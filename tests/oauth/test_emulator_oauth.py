@@ -12,9 +12,9 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 import requests
 
-from emulator import RunningEmulator
-from emulator.control_client import ControlClientError
-from shopify_api import oauth
+from shopstream.emulator import RunningEmulator
+from shopstream.emulator.control_client import ControlClientError
+from shopstream.shopify_api import oauth
 
 SECRET = "hush"
 CLIENT_ID = "cid-acme"

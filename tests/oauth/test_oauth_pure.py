@@ -1,4 +1,4 @@
-"""shopify_api.oauth: the callback HMAC, state, timestamp, shop pattern, token answer and scope coverage."""
+"""shopstream.shopify_api.oauth: the callback HMAC, state, timestamp, shop pattern, token answer and scope coverage."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from shopify_api import oauth
-from shopify_api.topics import UnknownTopicError
+from shopstream.shopify_api import oauth
+from shopstream.shopify_api.topics import UnknownTopicError
 
 NOW = 1_795_000_000
 SECRET = "hush"

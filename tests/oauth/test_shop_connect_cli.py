@@ -18,7 +18,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 
-from shopify_api import oauth
+from shopstream.shopify_api import oauth
 from tests.e2e.worlds import ShopifyWorld
 
 SHOP = "acme-eu"

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from emulator import RunningEmulator
-from providers import credentials
-from providers.shopify import preflight
-from providers.shopify.webhook import WebhookSubscriptionProvider
+from shopstream.emulator import RunningEmulator
+from shopstream.providers import credentials
+from shopstream.providers.shopify import preflight
+from shopstream.providers.shopify.webhook import WebhookSubscriptionProvider
 
 SHOP = "acme-eu"
 

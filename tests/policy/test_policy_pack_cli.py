@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from policy.pack_config import PACK_DIR, config_for
+from shopstream.policy.pack_config import PACK_DIR, config_for
 from shopstream.guardrails import MASS_DESTRUCTIVE_CHANGE, evaluate_plan
 from shopstream.plan import SUBSCRIPTION_TYPE as WEBHOOK_SUBSCRIPTION_TYPE
 from shopstream.plan import Step, plan_stack

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from emulator import RunningEmulator
-from providers.shopify.webhook import WebhookSubscriptionProvider
-from providers.user_errors import UserFacingError
+from shopstream.emulator import RunningEmulator
+from shopstream.providers.shopify.webhook import WebhookSubscriptionProvider
+from shopstream.providers.user_errors import UserFacingError
 from tests.providers.test_webhook_provider import SHOP, props
 
 WEBHOOKS = "/admin/api/*/webhooks.json"

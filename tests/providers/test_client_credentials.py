@@ -10,12 +10,12 @@ from collections.abc import Callable
 
 import pytest
 
-from emulator import RunningEmulator
-from providers.shopify.client import ShopifyAdminClient
-from providers.shopify.graphql import ShopifyGraphqlClient
-from providers.shopify.subscriptions import Desired
-from providers.shopify.tokens import ClientCredentials, refresh_at
-from shopify_api import errors
+from shopstream.emulator import RunningEmulator
+from shopstream.providers.shopify.client import ShopifyAdminClient
+from shopstream.providers.shopify.graphql import ShopifyGraphqlClient
+from shopstream.providers.shopify.subscriptions import Desired
+from shopstream.providers.shopify.tokens import ClientCredentials, refresh_at
+from shopstream.shopify_api import errors
 
 SHOP = "acme-eu"
 VERSION = "2026-10"

@@ -1,4 +1,4 @@
-"""providers.credentials: the client secret of the client credentials grant, per shop or for every shop."""
+"""shopstream.providers.credentials: the client secret of the client credentials grant, per shop or for every shop."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from pulumi.dynamic import Config
 
-from providers import credentials
+from shopstream.providers import credentials
 
 SECRET_SHOP = "acme-eu"
 

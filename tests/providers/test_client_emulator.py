@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from emulator import RunningEmulator
-from providers.retry import RetryPolicy
-from providers.shopify.client import ShopifyAdminClient
-from shopify_api import errors
+from shopstream.emulator import RunningEmulator
+from shopstream.providers.retry import RetryPolicy
+from shopstream.providers.shopify.client import ShopifyAdminClient
+from shopstream.shopify_api import errors
 
 SHOP = "acme-eu"
 VERSION = "2026-10"

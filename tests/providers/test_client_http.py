@@ -9,10 +9,10 @@ import pytest
 import requests
 import urllib3
 
-from providers import http as http_module
-from providers.retry import Failure, RetryPolicy
-from providers.shopify.client import ShopifyAdminClient, classify_exception
-from shopify_api import errors
+from shopstream.providers import http as http_module
+from shopstream.providers.retry import Failure, RetryPolicy
+from shopstream.providers.shopify.client import ShopifyAdminClient, classify_exception
+from shopstream.shopify_api import errors
 from tests.providers.scripted_server import Reply, ScriptedServer, scripted_server
 
 TOKEN = "shpat_feedfacefeedfacefeedfacefeedface"

@@ -1,4 +1,4 @@
-"""providers.credentials: tokens from stack config (via configure) or the environment."""
+"""shopstream.providers.credentials: tokens from stack config (via configure) or the environment."""
 
 import json
 from collections.abc import Iterator
@@ -7,7 +7,7 @@ import pytest
 from pulumi.dynamic import Config
 from pulumi.runtime import rpc
 
-from providers import credentials
+from shopstream.providers import credentials
 
 TOKEN = "shpat_aaaabbbbccccdddd"
 

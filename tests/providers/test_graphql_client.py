@@ -7,13 +7,13 @@ import time
 
 import pytest
 
-from emulator import RunningEmulator
-from providers.retry import RetryPolicy
-from providers.shopify.graphql import ShopifyGraphqlClient
-from providers.shopify.session import ShopPacer
-from providers.shopify.subscriptions import Desired
-from shopify_api import errors, graphql_errors
-from shopify_api.pacing import BucketModel
+from shopstream.emulator import RunningEmulator
+from shopstream.providers.retry import RetryPolicy
+from shopstream.providers.shopify.graphql import ShopifyGraphqlClient
+from shopstream.providers.shopify.session import ShopPacer
+from shopstream.providers.shopify.subscriptions import Desired
+from shopstream.shopify_api import errors, graphql_errors
+from shopstream.shopify_api.pacing import BucketModel
 
 SHOP = "acme-eu"
 VERSION = "2026-10"

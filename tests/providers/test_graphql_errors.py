@@ -1,11 +1,11 @@
-"""shopify_api.graphql_errors: the cost extension, throttle waits and top-level errors (pure)."""
+"""shopstream.shopify_api.graphql_errors: the cost extension, throttle waits and top-level errors (pure)."""
 
 from __future__ import annotations
 
 import pytest
 
-from shopify_api import errors, graphql_errors
-from shopify_api.errors import ErrorContext
+from shopstream.shopify_api import errors, graphql_errors
+from shopstream.shopify_api.errors import ErrorContext
 
 CTX = ErrorContext(
     "acme-eu", "create", topic="orders/create", address="https://h.example.com", api_version="2026-10"

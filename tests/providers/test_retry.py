@@ -1,8 +1,8 @@
-"""providers.retry: pure retry decisions."""
+"""shopstream.providers.retry: pure retry decisions."""
 
 import pytest
 
-from providers.retry import Failure, RetryPolicy, retry_delay
+from shopstream.providers.retry import Failure, RetryPolicy, retry_delay
 
 POLICY = RetryPolicy(max_attempts=4, backoff_base=0.5, backoff_max=3.0, max_total_wait=10.0)
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from emulator import RunningEmulator
-from providers import credentials
-from providers.shopify import preflight, session
-from providers.shopify.webhook import WebhookSubscriptionProvider
-from providers.shopify.webhook_inputs import normalise
+from shopstream.emulator import RunningEmulator
+from shopstream.providers import credentials
+from shopstream.providers.shopify import preflight, session
+from shopstream.providers.shopify.webhook import WebhookSubscriptionProvider
+from shopstream.providers.shopify.webhook_inputs import normalise
 from tests.e2e.bulk import topics_with_scopes
 
 SHOP = "acme-eu"

@@ -12,10 +12,10 @@ from pulumi.dynamic import Config, ConfigureRequest, DiffResult
 from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime.rpc import UNKNOWN
 
-from providers import credentials
-from providers.shopify import client as client_module
-from providers.shopify import preflight, webhook_inputs
-from providers.shopify.webhook import WebhookSubscriptionProvider
+from shopstream.providers import credentials
+from shopstream.providers.shopify import client as client_module
+from shopstream.providers.shopify import preflight, webhook_inputs
+from shopstream.providers.shopify.webhook import WebhookSubscriptionProvider
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 

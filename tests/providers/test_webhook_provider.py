@@ -8,13 +8,13 @@ import pulumi
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest
 
-from emulator import RunningEmulator
-from providers import credentials
-from providers.shopify.client import ShopifyAdminClient
-from providers.shopify.webhook import OUTPUT_KEYS, WebhookSubscriptionProvider
-from providers.shopify.webhook_inputs import INPUT_KEYS, normalise
-from providers.user_errors import UserFacingError
-from shopify_api import errors
+from shopstream.emulator import RunningEmulator
+from shopstream.providers import credentials
+from shopstream.providers.shopify.client import ShopifyAdminClient
+from shopstream.providers.shopify.webhook import OUTPUT_KEYS, WebhookSubscriptionProvider
+from shopstream.providers.shopify.webhook_inputs import INPUT_KEYS, normalise
+from shopstream.providers.user_errors import UserFacingError
+from shopstream.shopify_api import errors
 
 SHOP = "acme-eu"
 ADDRESS = "https://hooks.example.com/orders"

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from providers.shopify.webhook import OUTPUT_KEYS, WebhookSubscription
+from shopstream.providers.shopify.webhook import OUTPUT_KEYS, WebhookSubscription
 
 TYPE_TOKEN = "pulumi-python:dynamic/shopify:WebhookSubscription"
 

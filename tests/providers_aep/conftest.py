@@ -14,12 +14,12 @@ from typing import Any
 import pytest
 from pulumi.dynamic import Config, ConfigureRequest, ResourceProvider
 
-from emulator import RunningEmulator
-from providers import credentials
-from providers.aep import ims
-from providers.aep.client import PlatformClient
-from providers.aep.common import AepProvider
-from providers.aep.settings import ApiSettings
+from shopstream.emulator import RunningEmulator
+from shopstream.providers import credentials
+from shopstream.providers.aep import ims
+from shopstream.providers.aep.client import PlatformClient
+from shopstream.providers.aep.common import AepProvider
+from shopstream.providers.aep.settings import ApiSettings
 
 SANDBOX = "prod"
 MAPPINGS = [
@@ -127,11 +127,11 @@ def build_pipeline(
     aep: AepWorld, make_provider: Callable[[type[AepProvider]], Any], **flow_overrides: Any
 ) -> dict[str, Any]:
     """Create base → source, target, mapping → flow through the providers; CreateResults by role."""
-    from providers.aep.base_connection import BaseConnectionProvider
-    from providers.aep.dataflow import DataflowProvider
-    from providers.aep.mapping_set import MappingSetProvider
-    from providers.aep.source_connection import SourceConnectionProvider
-    from providers.aep.target_connection import TargetConnectionProvider
+    from shopstream.providers.aep.base_connection import BaseConnectionProvider
+    from shopstream.providers.aep.dataflow import DataflowProvider
+    from shopstream.providers.aep.mapping_set import MappingSetProvider
+    from shopstream.providers.aep.source_connection import SourceConnectionProvider
+    from shopstream.providers.aep.target_connection import TargetConnectionProvider
 
     news = pipeline_news(aep)
     made: dict[str, Any] = {}

@@ -8,11 +8,11 @@ from typing import Any
 import pulumi
 import pytest
 
-from aep_api import kinds
-from providers.aep.base_connection import OUTPUT_KEYS, BaseConnectionProvider
-from providers.aep.settings import CONNECTION_KEYS
-from providers.aep.source_connection import SourceConnectionProvider
-from providers.aep.target_connection import TargetConnectionProvider
+from shopstream.aep_api import kinds
+from shopstream.providers.aep.base_connection import OUTPUT_KEYS, BaseConnectionProvider
+from shopstream.providers.aep.settings import CONNECTION_KEYS
+from shopstream.providers.aep.source_connection import SourceConnectionProvider
+from shopstream.providers.aep.target_connection import TargetConnectionProvider
 from tests.providers_aep.conftest import AepWorld, checked, configure
 
 SECRET = "app-secret-0123456789abcdef"

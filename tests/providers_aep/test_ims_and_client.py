@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from aep_api import bodies, errors, kinds
-from providers import credentials
-from providers.aep import client as client_module
-from providers.aep import ims
-from providers.aep.client import PlatformClient
-from providers.aep.settings import ApiSettings
-from providers.retry import RetryPolicy
+from shopstream.aep_api import bodies, errors, kinds
+from shopstream.providers import credentials
+from shopstream.providers.aep import client as client_module
+from shopstream.providers.aep import ims
+from shopstream.providers.aep.client import PlatformClient
+from shopstream.providers.aep.settings import ApiSettings
+from shopstream.providers.retry import RetryPolicy
 from tests.providers.scripted_server import Reply, scripted_server
 from tests.providers_aep.conftest import AepWorld
 

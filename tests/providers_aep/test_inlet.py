@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from aep_api import kinds
-from providers.aep.inlet import InletProvider
+from shopstream.aep_api import kinds
+from shopstream.providers.aep.inlet import InletProvider
 from tests.providers_aep.conftest import AepWorld, checked
 
 MakeProvider = Callable[[type], Any]

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from aep_api import bodies, kinds
-from providers.aep.dataflow import OUTPUT_KEYS, DataflowProvider
-from providers.aep.mapping_set import MappingSetProvider
-from providers.aep.settings import CONNECTION_KEYS
+from shopstream.aep_api import bodies, kinds
+from shopstream.providers.aep.dataflow import OUTPUT_KEYS, DataflowProvider
+from shopstream.providers.aep.mapping_set import MappingSetProvider
+from shopstream.providers.aep.settings import CONNECTION_KEYS
 from tests.providers_aep.conftest import MAPPINGS, AepWorld, build_pipeline, checked, pipeline_news
 
 MakeProvider = Callable[[type], Any]
@@ -224,9 +224,9 @@ def test_dataflow_adoption(
 def test_delete_flow_then_connections(
     aep: AepWorld, make_provider: MakeProvider, pipeline_objects: dict[str, Any]
 ) -> None:
-    from providers.aep.base_connection import BaseConnectionProvider
-    from providers.aep.source_connection import SourceConnectionProvider
-    from providers.aep.target_connection import TargetConnectionProvider
+    from shopstream.providers.aep.base_connection import BaseConnectionProvider
+    from shopstream.providers.aep.source_connection import SourceConnectionProvider
+    from shopstream.providers.aep.target_connection import TargetConnectionProvider
 
     flow = pipeline_objects["flow"]
     make_provider(DataflowProvider).delete(flow.id, flow.outs)
@@ -274,9 +274,9 @@ def test_inlet_url_timeout_is_one_sentence(aep: AepWorld, make_provider: MakePro
 
 def test_no_op_up_and_refresh_change_nothing(aep: AepWorld, make_provider: MakeProvider) -> None:
     """The same program again — before and after a `pulumi refresh` — diffs clean for all five objects."""
-    from providers.aep.base_connection import BaseConnectionProvider
-    from providers.aep.source_connection import SourceConnectionProvider
-    from providers.aep.target_connection import TargetConnectionProvider
+    from shopstream.providers.aep.base_connection import BaseConnectionProvider
+    from shopstream.providers.aep.source_connection import SourceConnectionProvider
+    from shopstream.providers.aep.target_connection import TargetConnectionProvider
 
     made = build_pipeline(aep, make_provider)
     news = pipeline_news(aep)

@@ -15,17 +15,17 @@ from pulumi.dynamic.dynamic import serialize_provider
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor
 
-from providers import credentials
-from providers.aep import ims
-from providers.aep.base_connection import BaseConnectionProvider
-from providers.aep.dataflow import DataflowProvider
-from providers.aep.mapping_set import MappingSetProvider
-from providers.aep.pipeline import COMPONENT_TYPE, ShopifyStreamingPipeline
-from providers.aep.settings import ApiSettings
-from providers.aep.source_connection import SourceConnectionProvider
-from providers.aep.spec import PipelineSpec
-from providers.aep.target_connection import TargetConnectionProvider
-from providers.shopify import client as shopify_client
+from shopstream.providers import credentials
+from shopstream.providers.aep import ims
+from shopstream.providers.aep.base_connection import BaseConnectionProvider
+from shopstream.providers.aep.dataflow import DataflowProvider
+from shopstream.providers.aep.mapping_set import MappingSetProvider
+from shopstream.providers.aep.pipeline import COMPONENT_TYPE, ShopifyStreamingPipeline
+from shopstream.providers.aep.settings import ApiSettings
+from shopstream.providers.aep.source_connection import SourceConnectionProvider
+from shopstream.providers.aep.spec import PipelineSpec
+from shopstream.providers.aep.target_connection import TargetConnectionProvider
+from shopstream.providers.shopify import client as shopify_client
 from tests.providers_aep.conftest import AepWorld, build_pipeline, configure
 
 PROVIDERS = (

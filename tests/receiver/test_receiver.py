@@ -9,7 +9,7 @@ from collections.abc import Mapping
 import pytest
 from werkzeug.test import Client
 
-from shopify_api.webhook_signature import sign
+from shopstream.shopify_api.webhook_signature import sign
 from shopstream.receiver import (
     Outcome,
     WebhookIdWindow,

@@ -1,11 +1,11 @@
-"""shopify_api.errors: pure mapping of Shopify REST error answers to typed, one-sentence errors."""
+"""shopstream.shopify_api.errors: pure mapping of Shopify REST error answers to typed, one-sentence errors."""
 
 from typing import Any
 
 import pytest
 
-from shopify_api import errors
-from shopify_api.errors import ErrorContext, error_from_response
+from shopstream.shopify_api import errors
+from shopstream.shopify_api.errors import ErrorContext, error_from_response
 
 TOKEN = "shpat_0123456789abcdef0123456789abcdef"
 CTX = ErrorContext(

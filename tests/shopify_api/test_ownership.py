@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopify_api.ownership import (
+from shopstream.shopify_api.ownership import (
     NAME_MAX_LENGTH,
     MarkerError,
     default_label,

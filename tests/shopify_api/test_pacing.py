@@ -1,4 +1,4 @@
-"""shopify_api.pacing: the client's bucket model and its pacing rules (pure, with a hand-driven clock)."""
+"""shopstream.shopify_api.pacing: the client's bucket model and its pacing rules (pure, with a hand-driven clock)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopify_api.pacing import BucketModel, graphql_view, learned_leak_rate, rest_view
+from shopstream.shopify_api.pacing import BucketModel, graphql_view, learned_leak_rate, rest_view
 
 
 def test_a_fresh_rest_bucket_lets_a_burst_through_and_then_paces_at_the_leak_rate() -> None:

@@ -2,8 +2,8 @@ from datetime import date
 
 import pytest
 
-from shopify_api import topics, versions
-from shopify_api.topics import (
+from shopstream.shopify_api import topics, versions
+from shopstream.shopify_api.topics import (
     COMPLIANCE_TOPICS,
     RELEASE_CANDIDATE,
     STABLE_API_VERSIONS,

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shopify_api import versions
-from shopify_api.versions import (
+from shopstream.shopify_api import versions
+from shopstream.shopify_api.versions import (
     at_least,
     current_version,
     is_served,

@@ -1,4 +1,4 @@
-"""shopify_api.webhook_signature: base64 HMAC-SHA256 of the raw body (Shopify's X-Shopify-Hmac-Sha256)."""
+"""shopstream.shopify_api.webhook_signature: base64 HMAC-SHA256 of the raw body (Shopify's X-Shopify-Hmac-Sha256)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hmac
 
 import pytest
 
-from shopify_api.webhook_signature import sign, verify
+from shopstream.shopify_api.webhook_signature import sign, verify
 
 # RFC 4231 test case 2 (HMAC-SHA256, key "Jefe"), hex digest from the RFC, base64-encoded as Shopify
 # sends it. An independent vector: it does not come from the code under test.

@@ -16,7 +16,7 @@ from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 
-from shopify_api.topics import TopicHistory
+from shopstream.shopify_api.topics import TopicHistory
 from shopstream.plan import KNOWN_AFTER_APPLY, SUBSCRIPTION_TYPE, PolicyViolation, Step, plan_stack
 from shopstream.render import as_json, markdown
 from shopstream.versions import topic_notes

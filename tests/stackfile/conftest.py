@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from shopify_api import versions
-from stackfile import Problem, StackFileError, load_stack_file
+from shopstream.shopify_api import versions
+from shopstream.stackfile import Problem, StackFileError, load_stack_file
 
 # The expected messages name API versions; they hold on this date whatever the machine's clock says.
 TODAY = date(2026, 12, 1)

@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from hypothesis import strategies as st
 
-from shopify_api import versions
-from shopify_api.topics import _BASE_TOPICS, FILTER_REQUIRED_TOPICS
+from shopstream.shopify_api import versions
+from shopstream.shopify_api.topics import _BASE_TOPICS, FILTER_REQUIRED_TOPICS
 
 # Topics every served version has, and that need nothing special (no filter, no cloud destination).
 PLAIN_TOPICS = sorted(

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from stackfile import Problem, StackFileError, load_stack_file
+from shopstream.stackfile import Problem, StackFileError, load_stack_file
 
 HEAD = 'shopify:\n  api_version: "2026-10"\n  address: https://example.com/webhooks\nshops:\n  acme-eu:\n'
 # Lines 1-5 are HEAD; a shop's topic list starts on line 6.
@@ -26,7 +26,7 @@ def test_unknown_topic_suggests_close_match(write, problems_of) -> None:
     assert str(problem) == (
         f'{path}:9: shops.acme-eu.topics[2]: unknown topic "order/create" for API version 2026-10; '
         'did you mean "orders/create", "draft_orders/create" or "orders/edited"? '
-        "`python -m stackfile topics --api-version 2026-10` lists every topic."
+        "`python -m shopstream.stackfile topics --api-version 2026-10` lists every topic."
     )
 
 
@@ -36,7 +36,7 @@ def test_unknown_topic_without_close_match(write, problems_of) -> None:
     assert problem.line == 6
     assert problem.message == (
         'unknown topic "zzzz" for API version 2026-10; '
-        "`python -m stackfile topics --api-version 2026-10` lists every topic."
+        "`python -m shopstream.stackfile topics --api-version 2026-10` lists every topic."
     )
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from stackfile import Problem, ShopSpec, TopicSpec, load_stack_file
+from shopstream.stackfile import Problem, ShopSpec, TopicSpec, load_stack_file
 
 HEAD = 'shopify:\n  api_version: "2026-10"\n  address: https://example.com/webhooks\nshops:\n  acme:\n'
 ARN = "arn:aws:events:us-east-1::event-source/aws.partner/shopify.com/1234567/orders"

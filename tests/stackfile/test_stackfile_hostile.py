@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from stackfile import Problem, StackFileError, load_stack_file
-from stackfile.__main__ import main
+from shopstream.stackfile import Problem, StackFileError, load_stack_file
+from shopstream.stackfile.__main__ import main
 
 HEAD = 'shopify:\n  api_version: "2026-10"\n  address: https://example.com/webhooks\nshops:\n  acme:\n'
 TOPICS = "    topics: [orders/create]\n"

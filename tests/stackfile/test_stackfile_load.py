@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from stackfile import ShopSpec, StackFileError, StackSpec, TopicSpec, load_stack_file, stack_file_path
-from stackfile.__main__ import main
+from shopstream.stackfile import ShopSpec, StackFileError, StackSpec, TopicSpec, load_stack_file, stack_file_path
+from shopstream.stackfile.__main__ import main
 
 
 def test_valid_file_round_trips_with_defaults_applied(write, valid_text) -> None:

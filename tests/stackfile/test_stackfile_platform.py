@@ -1,7 +1,7 @@
 """The `platform:` section: the AEP pipeline whose inlet the subscriptions deliver to."""
 
-from aep_api.ids import DEFAULT_IMS_URL
-from stackfile import load_stack_file
+from shopstream.aep_api.ids import DEFAULT_IMS_URL
+from shopstream.stackfile import load_stack_file
 
 PLATFORM = """\
 shopify:

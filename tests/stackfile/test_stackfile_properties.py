@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stackfile import StackFileError, StackSpec, load_stack_file
+from shopstream.stackfile import StackFileError, StackSpec, load_stack_file
 
 from .conftest import TODAY
 from .strategies import Case, hostile_cases, invalid_cases, valid_cases

@@ -4,10 +4,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from shopify_api.topics import known_topics
-from stackfile import SCHEMA_FILE
-from stackfile.schema import build_schema, load_schema, render_schema
-from stackfile.structure import _Validator
+from shopstream.shopify_api.topics import known_topics
+from shopstream.stackfile import SCHEMA_FILE
+from shopstream.stackfile.schema import build_schema, load_schema, render_schema
+from shopstream.stackfile.structure import _Validator
 
 
 def test_schema_file_is_a_valid_draft_2020_12_schema() -> None:
@@ -17,7 +17,7 @@ def test_schema_file_is_a_valid_draft_2020_12_schema() -> None:
 
 
 def test_shipped_file_is_up_to_date_with_build_schema() -> None:
-    # If this fails: python -m stackfile schema > stackfile/stackfile.schema.json
+    # If this fails: python -m shopstream.stackfile schema > shopstream/stackfile/stackfile.schema.json
     assert SCHEMA_FILE.read_text(encoding="utf-8") == render_schema()
     assert load_schema() == build_schema()
 
