@@ -25,7 +25,11 @@ class ApiSetup:
 
 
 def _api_schema(source_root: Path) -> dict[str, Any] | None:
-    schema = json.loads((source_root / "stackfile" / "stackfile.schema.json").read_text())
+    # The measured commit's layout: the runtime packages moved under shopstream/ (issue 10).
+    moved = source_root / "shopstream" / "stackfile" / "stackfile.schema.json"
+    schema = json.loads(
+        (moved if moved.exists() else source_root / "stackfile" / "stackfile.schema.json").read_text()
+    )
     found = schema["properties"]["shopify"].get("properties", {}).get(API_KEY)
     return dict(found) if isinstance(found, dict) else None
 

@@ -36,13 +36,8 @@ from shopstream.stackfile.errors import StackFileError
 OUT_FILE = click.Path(dir_okay=False, path_type=Path)
 # Changes outside stacks/ that can change every stack's plan.
 CODE_PATHS = (
-    "shopstream/providers/",
-    "shopstream/program/",
-    "shopstream/stackfile/",
-    "shopstream/shopify_api/",
-    "shopstream/aep_api/",
-    "policy/",
     "shopstream/",
+    "providers/",
     "__main__.py",
     "Pulumi.yaml",
     "requirements",

@@ -14,7 +14,11 @@ import click
 from shopstream.emulator.delivery_model import DeliverySettings, SettingsError
 from shopstream.emulator.fault_model import FaultConfigError
 from shopstream.emulator.faults import load_config_file
-from shopstream.emulator.graphql_cost import DEFAULT_MAX_QUERY_COST, DEFAULT_MAXIMUM_AVAILABLE, DEFAULT_RESTORE_RATE
+from shopstream.emulator.graphql_cost import (
+    DEFAULT_MAX_QUERY_COST,
+    DEFAULT_MAXIMUM_AVAILABLE,
+    DEFAULT_RESTORE_RATE,
+)
 from shopstream.emulator.oauth import DEFAULT_TOKEN_LIFETIME
 from shopstream.emulator.seed import SeedError
 from shopstream.emulator.server import (

@@ -62,7 +62,13 @@ from shopstream.emulator import fault_model
 from shopstream.emulator.admin_api import throttled_body
 from shopstream.emulator.context import Emulator
 from shopstream.emulator.errors import ControlError
-from shopstream.emulator.fault_model import FAULT_ENVIRON_KEY, Decision, FaultConfig, FaultConfigError, StreamState
+from shopstream.emulator.fault_model import (
+    FAULT_ENVIRON_KEY,
+    Decision,
+    FaultConfig,
+    FaultConfigError,
+    StreamState,
+)
 from shopstream.emulator.jsonio import control_body
 from shopstream.shopify_api.ratelimit import RETRY_AFTER_HEADER, format_retry_after
 

@@ -19,7 +19,13 @@ from typing import Any
 
 from shopstream.emulator import addresses
 from shopstream.emulator.state import Shop, Store, Subscription, Token
-from shopstream.shopify_api.topics import RELEASE_CANDIDATE, STABLE_API_VERSIONS, UNSTABLE, grants_topic, graphql_enum
+from shopstream.shopify_api.topics import (
+    RELEASE_CANDIDATE,
+    STABLE_API_VERSIONS,
+    UNSTABLE,
+    grants_topic,
+    graphql_enum,
+)
 
 GID_PREFIX = "gid://shopify/WebhookSubscription/"
 MAX_NAME_LENGTH = 50

@@ -29,7 +29,11 @@ from shopstream.emulator.control_client import ControlClient
 from shopstream.emulator.delivery_model import DeliverySettings
 from shopstream.emulator.fault_model import FaultConfig, parse_config
 from shopstream.emulator.faults import DropConnection
-from shopstream.emulator.graphql_cost import DEFAULT_MAX_QUERY_COST, DEFAULT_MAXIMUM_AVAILABLE, DEFAULT_RESTORE_RATE
+from shopstream.emulator.graphql_cost import (
+    DEFAULT_MAX_QUERY_COST,
+    DEFAULT_MAXIMUM_AVAILABLE,
+    DEFAULT_RESTORE_RATE,
+)
 from shopstream.emulator.oauth import DEFAULT_TOKEN_LIFETIME
 from shopstream.emulator.seed import apply_seed
 from shopstream.emulator.state import CostLimit, RateLimit, Store

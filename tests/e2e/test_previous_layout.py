@@ -25,7 +25,9 @@ def test_a_state_of_the_previous_layout_refreshes_and_previews_with_no_changes(w
         ),
         key=lambda outputs: int(outputs["webhook_id"]),
     )
-    assert b"shopstream.providers.shopify.webhook" in __import__("base64").b64decode(subscriptions[0]["__provider"])
+    assert b"shopstream.providers.shopify.webhook" in __import__("base64").b64decode(
+        subscriptions[0]["__provider"]
+    )
     for outputs in subscriptions:  # the same subscriptions, with the same ids, in a fresh emulator
         made = world.emulator.control.create_subscription(
             SHOP, topic=outputs["topic"], address=outputs["address"], fields=outputs["fields"]

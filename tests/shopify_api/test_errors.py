@@ -198,6 +198,5 @@ def test_error_messages_flattens_shopify_shapes() -> None:
 
 def test_token_config_command() -> None:
     assert (
-        errors.token_config_command("acme-eu")
-        == "pulumi config set --secret --path 'shopifyTokens.acme-eu'"
+        errors.token_config_command("acme-eu") == "pulumi config set --secret --path 'shopifyTokens.acme-eu'"
     )

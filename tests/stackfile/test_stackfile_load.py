@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from shopstream.stackfile import ShopSpec, StackFileError, StackSpec, TopicSpec, load_stack_file, stack_file_path
+from shopstream.stackfile import (
+    ShopSpec,
+    StackFileError,
+    StackSpec,
+    TopicSpec,
+    load_stack_file,
+    stack_file_path,
+)
 from shopstream.stackfile.__main__ import main
 
 

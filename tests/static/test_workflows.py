@@ -16,7 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 ACTIONLINT = REPO / ".venv" / "bin" / "actionlint"
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
 # What runs the plan: the Pulumi program, and the CLI the workflows call (it loads the policy pack).
-ENTRY_POINTS = ("__main__.py", "program", "shopstream/cli.py", "policy/__main__.py")
+ENTRY_POINTS = ("__main__.py", "shopstream/program", "shopstream/cli.py", "shopstream/policy/__main__.py")
 
 
 def test_actionlint_passes_on_every_workflow() -> None:

@@ -21,7 +21,13 @@ from pulumi.dynamic import CreateResult, ReadResult
 from shopstream.aep_api import bodies, kinds
 from shopstream.providers.aep import settings
 from shopstream.providers.aep.client import DEFAULT_INLET_URL_TIMEOUT
-from shopstream.providers.aep.common import AepProvider, AepResource, ConnectionInputs, client_for, plain_errors
+from shopstream.providers.aep.common import (
+    AepProvider,
+    AepResource,
+    ConnectionInputs,
+    client_for,
+    plain_errors,
+)
 from shopstream.providers.aep.settings import Failure
 
 OUTPUT_KEYS = ("inlet_url", "inlet_id")

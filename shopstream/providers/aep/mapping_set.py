@@ -15,7 +15,13 @@ import pulumi
 from pulumi.dynamic import CreateResult, ReadResult, UpdateResult
 
 from shopstream.aep_api import bodies, ids
-from shopstream.providers.aep.common import AepProvider, AepResource, ConnectionInputs, client_for, plain_errors
+from shopstream.providers.aep.common import (
+    AepProvider,
+    AepResource,
+    ConnectionInputs,
+    client_for,
+    plain_errors,
+)
 from shopstream.providers.aep.settings import CONNECTION_KEYS, Failure
 from shopstream.providers.aep.target_connection import schema_id_input, schema_version_input
 from shopstream.providers.unknowns import is_unknown

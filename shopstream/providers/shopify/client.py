@@ -20,7 +20,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from shopstream.providers.http import USER_AGENT, json_or_text, send
-from shopstream.providers.http import classify_exception as classify_exception  # re-exported for older imports
+from shopstream.providers.http import (
+    classify_exception as classify_exception,
+)  # re-exported for older imports
 from shopstream.providers.http import shared_session as shared_session  # re-exported for older imports
 from shopstream.providers.retry import RetryPolicy
 from shopstream.providers.shopify.session import ShopPacer
