@@ -1,5 +1,6 @@
-"""The emulator as a separate process (`python -m shopstream.emulator serve`), so it never shares the GIL with the
-harness, on 127.0.0.1 at Shopify's real REST limits by default; stoppable and restartable on its port."""
+"""The emulator as a separate process (`python -m shopstream.emulator serve`), so it never shares the GIL
+with the harness, on 127.0.0.1 at Shopify's real REST limits by default; stoppable and restartable on its
+port."""
 
 from __future__ import annotations
 
@@ -27,7 +28,8 @@ class EmulatorFailed(RuntimeError):
 
 
 class EmulatorProcess:
-    """`python -m shopstream.emulator serve` on HOST; `port` 0 picks a free one at the first start and keeps it."""
+    """`python -m shopstream.emulator serve` on HOST; `port` 0 picks a free one at the first start and keeps
+    it."""
 
     def __init__(
         self,

@@ -5,7 +5,8 @@
 Generates ``count`` stack files with hypothesis (``tests/stackfile/strategies.py``; the seed makes the run
 repeatable): a third valid files built from the rules, a third valid files with one certain defect, a third
 hostile (random bytes and text, mutated files, random YAML trees, deep nesting, aliases, up to ~1 MB).
-Each is written to a temporary ``stacks/`` directory and loaded with ``shopstream.stackfile.load.load_stack_file``.
+Each is written to a temporary ``stacks/`` directory and loaded with
+``shopstream.stackfile.load.load_stack_file``.
 Prints a Markdown table:
 
 * files             files loaded (valid / invalid / hostile)

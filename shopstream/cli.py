@@ -20,7 +20,6 @@ from pathlib import Path
 
 import click
 
-from shopstream.shopify_api.oauth import OAuthError
 from shopstream import shop_connect
 from shopstream.automation import StackError
 from shopstream.deploy import UpOptions, up_stack
@@ -30,8 +29,9 @@ from shopstream.guardrails import DEFAULT_MAX_DESTRUCTIVE_SHARE
 from shopstream.plan import StackPlan
 from shopstream.previews import preview_plan
 from shopstream.render import as_json, markdown
-from shopstream.toolchain import ToolchainMissing
+from shopstream.shopify_api.oauth import OAuthError
 from shopstream.stackfile.errors import StackFileError
+from shopstream.toolchain import ToolchainMissing
 
 OUT_FILE = click.Path(dir_okay=False, path_type=Path)
 # Changes outside stacks/ that can change every stack's plan.

@@ -25,9 +25,9 @@ import requests
 from shopstream.emulator.control_client import ControlClient, ControlClientError
 from shopstream.providers.shopify.client import ShopifyAdminClient
 from shopstream.shopify_api.topics import scope_alternatives
-from shopstream.toolchain import PULUMI, REPO, VENV_BIN, pulumi_environment, require_toolchain
 from shopstream.stackfile.load import load_stack_file, stack_file_path
 from shopstream.stackfile.model import StackSpec
+from shopstream.toolchain import PULUMI, REPO, VENV_BIN, pulumi_environment, require_toolchain
 
 STACK = "local"
 DEMO_DIR = REPO / ".demo"
@@ -57,7 +57,8 @@ def require_free_port(port: int, host: str = "127.0.0.1") -> None:
 
 @contextmanager
 def running_emulator() -> Iterator[ControlClient]:
-    """`python -m shopstream.emulator serve` in the background (the documented command), stopped on the way out."""
+    """`python -m shopstream.emulator serve` in the background (the documented command), stopped on the way
+    out."""
     require_free_port(PORT)
     DEMO_DIR.mkdir(exist_ok=True)
     command = [

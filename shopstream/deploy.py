@@ -15,15 +15,15 @@ from pathlib import Path
 import click
 from pulumi import automation as auto
 
-from shopstream.policy.pack_config import PACK_DIR
 from shopstream import recovery
 from shopstream.automation import StackError, command_error_message, open_stack
 from shopstream.exit_codes import EXIT_ERROR, EXIT_GUARDRAIL, EXIT_NEEDS_RECOVERY, EXIT_OK
 from shopstream.guardrails import evaluate_plan, render_violations
+from shopstream.policy.pack_config import PACK_DIR
 from shopstream.previews import policy_config_file, preview_plan
 from shopstream.render import markdown
-from shopstream.toolchain import ToolchainMissing
 from shopstream.stackfile.errors import StackFileError
+from shopstream.toolchain import ToolchainMissing
 
 Say = Callable[[str], None]
 

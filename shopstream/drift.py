@@ -13,10 +13,10 @@ from typing import Any
 
 from pulumi import automation as auto
 
-from shopstream.providers.credentials import parse_tokens
-from shopstream.providers.shopify.client import ShopifyAdminClient
 from shopstream.automation import Progress, StackError, open_stack, refresh_preview_steps
 from shopstream.plan import SUBSCRIPTION_TYPE, Step, field_changes
+from shopstream.providers.credentials import parse_tokens
+from shopstream.providers.shopify.client import ShopifyAdminClient
 from shopstream.stackfile.errors import StackFileError
 from shopstream.stackfile.load import load_stack_file, stack_file_path
 from shopstream.stackfile.model import StackSpec

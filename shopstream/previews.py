@@ -13,12 +13,12 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from shopstream.policy.pack_config import PACK_DIR, config_for
 from shopstream import automation
 from shopstream.automation import EventCollector, Progress, StackError
 from shopstream.plan import StackPlan, plan_stack
-from shopstream.versions import topic_notes
+from shopstream.policy.pack_config import PACK_DIR, config_for
 from shopstream.stackfile.load import load_stack_file, stack_file_path
+from shopstream.versions import topic_notes
 
 # How our clients word an endpoint with no HTTP answer (shopify_api.errors / aep_api.errors).
 UNREACHABLE_MARK = "Could not reach "

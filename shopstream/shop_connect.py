@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 import requests
 from pulumi import automation as auto
 
+from shopstream.automation import StackError, command_error_message, open_stack
 from shopstream.program.build import APP_SECRET_KEY
 from shopstream.providers.shopify.graphql import ShopifyGraphqlClient
 from shopstream.shopify_api.auth_errors import grant_refused
@@ -50,7 +51,6 @@ from shopstream.shopify_api.oauth import (
     verify_callback,
 )
 from shopstream.shopify_api.topics import UnknownTopicError
-from shopstream.automation import StackError, command_error_message, open_stack
 from shopstream.stackfile.load import load_stack_file, stack_file_path
 from shopstream.stackfile.model import ShopSpec, StackSpec
 

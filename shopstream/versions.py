@@ -1,6 +1,7 @@
 """What a change of `shopify.api_version` does to a stack's topics, worded for the top of a preview.
 
-The facts are `shopstream.shopify_api.topics.topic_changes` (topics the new version renames or removes); this only
+The facts are `shopstream.shopify_api.topics.topic_changes` (topics the new version renames or removes); this
+only
 words them, one line per topic.
 """
 

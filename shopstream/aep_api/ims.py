@@ -1,5 +1,6 @@
 """Adobe IMS OAuth Server-to-Server tokens: request form, response parsing and expiry math
-(aep-platform-api.md §3).  Pure functions; the HTTP call and the cache live in shopstream/providers/aep/ims.py.
+(aep-platform-api.md §3).  Pure functions; the HTTP call and the cache live in
+shopstream/providers/aep/ims.py.
 
 v3 answers `expires_in` in seconds (~86399); the legacy JWT exchange answered milliseconds
 (86399992).  A value above MS_THRESHOLD is taken as milliseconds so a legacy-style server does not

@@ -83,7 +83,8 @@ def check_client_id(value: Any) -> str:
 
 
 def check_redirect_urls(value: Any) -> list[str]:
-    """The app's allowed OAuth redirect URLs: absolute http(s) URLs, compared exactly (shopstream.emulator.oauth)."""
+    """The app's allowed OAuth redirect URLs: absolute http(s) URLs, compared exactly
+    (shopstream.emulator.oauth)."""
     if not isinstance(value, list):
         raise ControlError(400, "redirect_urls must be a list of URLs")
     urls: list[str] = []

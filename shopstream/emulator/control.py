@@ -8,8 +8,10 @@ Server
   GET    /_control/health                          -> 200 {"ok": true}
   POST   /_control/reset                           -> 200 {} ; forgets every shop, bucket and request log
                                                       (subscription ids keep counting, never reused)
-                                                      and all AEP emulator state (shopstream.emulator.aep.control)
-  Fault injection (5xx, 429 storms, latency, connection resets): /_control/faults, see shopstream.emulator.faults
+                                                      and all AEP emulator state
+                                                      (shopstream.emulator.aep.control)
+  Fault injection (5xx, 429 storms, latency, connection resets): /_control/faults, see
+  shopstream.emulator.faults
 
 Shops  (shop JSON: {name, domain, timezone, rate_limit: {bucket_size, leak_rate, default},
         cost_limit: {maximum_available, restore_rate, max_query_cost, default}, refuse_non_expiring_tokens,
@@ -48,7 +50,8 @@ Apps  (app JSON: {name, webhook_api_version, client_id, scopes, public, installe
                                                       client_id?, redirect_urls?, scopes?, public?,
                                                       installed?}
                                                    -> 201 {"app": app-with-client_secret}
-  OAuth settings of an app (client_id, redirect_urls), the grant and its switches: see shopstream.emulator.oauth
+  OAuth settings of an app (client_id, redirect_urls), the grant and its switches: see
+  shopstream.emulator.oauth
   PATCH  /_control/shops/{shop}/apps/{app}         body {client_secret?, webhook_api_version?, scopes?,
                                                       public?, installed?} -> 200 {"app": app}
 
@@ -120,8 +123,10 @@ Webhook deliveries  (shopstream.emulator.deliveries; kept in memory, cleared by 
   DELETE /_control/shops/{shop}/sink               -> 200 {}
   GET    /_control/sink                            ?shop= -> 200 {"messages": [...]}
 
-GraphQL Admin API (shopstream.emulator.graphql_api), OAuth (shopstream.emulator.oauth: the client credentials grant and its
-token_lifetime setting) and fault injection (shopstream.emulator.faults) document their own control endpoints there.
+GraphQL Admin API (shopstream.emulator.graphql_api), OAuth (shopstream.emulator.oauth: the client credentials
+grant and its
+token_lifetime setting) and fault injection (shopstream.emulator.faults) document their own control endpoints
+there.
 """
 
 from __future__ import annotations

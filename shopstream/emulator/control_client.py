@@ -1,5 +1,5 @@
-"""A small ``requests`` client for the emulator's control surface (see ``shopstream.emulator.control``), used by
-test fixtures and demo scripts. Token values it returns are secrets: don't print them."""
+"""A small ``requests`` client for the emulator's control surface (see ``shopstream.emulator.control``),
+used by test fixtures and demo scripts. Token values it returns are secrets: don't print them."""
 
 from __future__ import annotations
 

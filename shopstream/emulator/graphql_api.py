@@ -1,7 +1,8 @@
 """The GraphQL Admin API endpoint: ``POST /admin/api/{version}/graphql.json`` (reference §3.2, §4).
 
 The shop, the access token (401 with the REST body) and the version are admitted by
-``shopstream.emulator.admin_api.admit`` as for REST; the REST leaky bucket does not apply here. Then, in order:
+``shopstream.emulator.admin_api.admit`` as for REST; the REST leaky bucket does not apply here. Then, in
+order:
 
 1. the body: JSON ``{query, variables?, operationName?}`` or ``application/graphql`` text; no query ->
    400 ``{"errors":{"query":"Required parameter missing or invalid"}}`` (reference §1.4);

@@ -2,7 +2,8 @@
 per API version (reference §4.1-§4.3), built with graphql-core.
 
 What changes with the version: the ``WebhookSubscriptionTopic`` enum (the topics of that version,
-``shopstream.shopify_api.topics.known_topics``), ``name`` on the object and the input (2026-04 and later), and the
+``shopstream.shopify_api.topics.known_topics``), ``name`` on the object and the input (2026-04 and later),
+and the
 deprecated ``callbackUrl`` input field (only before 2026-04; the live 2026-04 introspection has none).
 Root types are named as Shopify names them (``QueryRoot``, ``Mutation``) because validation messages quote
 them. Resolvers are attached by ``shopstream.emulator.graphql_resolvers``; this module only builds schemas.

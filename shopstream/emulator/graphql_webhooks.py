@@ -2,7 +2,8 @@
 with Shopify's ``userErrors`` (reference §4.1, §4.2, §4.4, §4.5). No GraphQL machinery here: plain values in,
 plain values out; the caller holds ``store.lock`` and saves after a change.
 
-The store is the REST one (``shopstream.emulator.state``): ``uri`` is the REST ``address``, ``includeFields`` the REST
+The store is the REST one (``shopstream.emulator.state``): ``uri`` is the REST ``address``, ``includeFields``
+the REST
 ``fields``, ``legacyResourceId`` the REST id; ``filter`` and ``name`` are GraphQL-only attributes.
 
 Deviation (EMULATOR ALLOWANCE, as for REST): ``http://`` and ``https://`` URIs on loopback hosts are accepted,

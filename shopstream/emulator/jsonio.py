@@ -24,7 +24,8 @@ def use_ordered_json(app: Flask) -> None:
 
 
 class ErrorAnswer(Protocol):
-    """An API error exception (shopstream.emulator.errors.ApiError, shopstream.emulator.aep.errors.AepError)."""
+    """An API error exception (shopstream.emulator.errors.ApiError,
+    shopstream.emulator.aep.errors.AepError)."""
 
     status: int
     body: dict[str, Any]

@@ -1,9 +1,11 @@
 """Per-shop log of the Admin API requests the emulator received (read through the control surface).
 
 Entries record method, path, query, status, time, which token id / app made the call and any injected
-fault (``shopstream.emulator.faults``), never a token value: the token travels in a header that is not logged, and
+fault (``shopstream.emulator.faults``), never a token value: the token travels in a header that is not
+logged, and
 query values that look secret are redacted. Kept in memory only (bounded), so it does not survive a restart.
-GraphQL calls also carry ``graphql``: the operation, its root fields and its costs (``shopstream.emulator.graphql_api``);
+GraphQL calls also carry ``graphql``: the operation, its root fields and its costs
+(``shopstream.emulator.graphql_api``);
 REST entries have no such key.
 """
 

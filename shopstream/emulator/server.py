@@ -1,6 +1,7 @@
 """Running the emulator: a werkzeug threaded HTTP server, in the foreground (CLI) or in a thread (tests).
 
-The request handler turns ``shopstream.emulator.faults.DropConnection`` into a TCP reset. In the foreground the server
+The request handler turns ``shopstream.emulator.faults.DropConnection`` into a TCP reset. In the foreground
+the server
 stops on SIGINT and SIGTERM through handlers of its own, installed even when the process inherited SIGINT
 ignored (a background job of a non-interactive shell), so it never depends on ``KeyboardInterrupt``.
 """
@@ -167,7 +168,8 @@ def start_in_thread(
     ``clock`` (Unix seconds) drives timestamps and the leaky buckets, so tests can move time by hand.
     ``delivery_settings``: webhook delivery retry schedule and timeouts (also settable at runtime).
     ``faults``: fault injection from the start, a FaultConfig or its JSON form ``{seed, rules}`` (see
-    ``shopstream.emulator.faults``; FaultConfigError if invalid); also settable at runtime through ``/_control/faults``.
+    ``shopstream.emulator.faults``; FaultConfigError if invalid); also settable at runtime through
+    ``/_control/faults``.
     ``graphql_bucket_size`` / ``graphql_restore_rate`` / ``graphql_max_query_cost``: the GraphQL points bucket
     per shop and app (2000, 100/s, 1000; per shop through ``/_control/shops/{shop}/cost_limit``).
     ``token_lifetime``: seconds a client-credentials token lives (86399; also ``/_control/oauth/settings``).

@@ -148,7 +148,8 @@ class Store:
         self.shops: dict[str, Shop] = {}
         self.next_subscription_id = FIRST_SUBSCRIPTION_ID
         self.next_token_seq = 1
-        # Sub-emulators (the AEP emulator, shopstream/emulator/aep) keep their state in the same file under their own
+        # Sub-emulators (the AEP emulator, shopstream/emulator/aep) keep their state in the same file under
+        # their own
         # top-level key: ``sections`` maps the key to a function returning its JSON, ``loaded_sections``
         # holds what the file had for it until its owner reads it, ``reset_hooks`` run on reset().
         self.sections: dict[str, Callable[[], Any]] = {}

@@ -1,6 +1,7 @@
 """The shopstream policy pack (Pulumi CrossGuard, Python): per-resource guardrails on planned inputs.
 
-Run it with `pulumi preview|up --policy-pack shopstream/policy [--policy-pack-config FILE]`; FILE is the JSON from
+Run it with `pulumi preview|up --policy-pack shopstream/policy [--policy-pack-config FILE]`; FILE is the JSON
+from
 `shopstream.policy.pack_config.config_for(production=...)`.  A mandatory violation fails the command; Pulumi
 documents exit code 5 for that, but v3.274.1 still exits with 1 (its exit-code mapping has a TODO for
 policy errors), so callers should look for the Policies section of the output, not for 5.

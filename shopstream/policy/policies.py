@@ -1,4 +1,5 @@
-"""The pack's policies: the pure rules of `shopstream.policy.addresses` and `shopstream.policy.scopes`, wired into pulumi_policy.
+"""The pack's policies: the pure rules of `shopstream.policy.addresses` and `shopstream.policy.scopes`,
+wired into pulumi_policy.
 
 Each policy looks at webhook subscriptions only (by type token, so no provider is imported) and gets
 their post-check inputs: what the provider's check() returned, e.g. the normalised address and the
@@ -17,9 +18,9 @@ from pulumi_policy import (
     ResourceValidationPolicy,
 )
 
-from shopstream.policy import addresses, pack_config, scopes
 from shopstream.plan import SUBSCRIPTION_TYPE as WEBHOOK_SUBSCRIPTION_TYPE
 from shopstream.plan import is_unknown
+from shopstream.policy import addresses, pack_config, scopes
 
 Rule = Callable[[Mapping[str, Any], Mapping[str, Any]], str | None]
 

@@ -5,7 +5,8 @@ topic names its own address.
 Subscriptions are declared interleaved across shops (the first topic of every shop, then the second…):
 the engine hands operations to the provider's four threads roughly in that order, so the threads work
 on different shops' rate-limit buckets instead of all waiting on one.  Before declaring, the other
-stacks' claims are read (shopstream.program.ownership), so a subscription another stack manages is a conflict at
+stacks' claims are read (shopstream.program.ownership), so a subscription another stack manages is a conflict
+at
 preview time and an existing one may only be adopted when no stack holds it."""
 
 from __future__ import annotations

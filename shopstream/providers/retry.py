@@ -1,4 +1,4 @@
-"""Retry decisions for the Shopify, AEP and IMS clients, as pure functions (shopstream/providers/http.py sleeps).
+"""Retry decisions for the Shopify, AEP and IMS clients, as pure functions (providers/http.py sleeps).
 
 Rules (shopify-admin-api.md §3.1 and the brief):
 * 429 is retried for every method, POST included: Shopify throttles before doing anything, so a
@@ -13,7 +13,8 @@ Rules (shopify-admin-api.md §3.1 and the brief):
   misbehaving server cannot hold a `pulumi up` for long.
 * Throttling is not failure: 429s do not count as attempts, and the time spent waiting them out has
   its own, generous bound (`max_throttle_wait`, minutes), because at a thousand subscriptions a shop's
-  bucket is simply busy for a while.  The client paces itself (shopstream.providers.shopify.session) so 429s stay
+  bucket is simply busy for a while.  The client paces itself (shopstream.providers.shopify.session) so 429s
+  stay
   rare; this bound is for a bucket that something else keeps full.
 No jitter: at most 4 provider threads talk to one shop, and determinism keeps the decisions testable.
 """

@@ -9,7 +9,8 @@ GraphQL answers HTTP 200 for most failures, so the body decides:
   version does not have, INTERNAL_SERVER_ERROR, ACCESS_DENIED, and schema mismatches — `top_level_error`;
 * a mutation's `userErrors[]` (`field`, `message`) — `user_error`.
 
-Each becomes a shopstream.shopify_api.errors.ShopifyError subclass whose message is one sentence naming the shop,
+Each becomes a shopstream.shopify_api.errors.ShopifyError subclass whose message is one sentence naming the
+shop,
 the topic and the fix, with Shopify's own text scrubbed of the secrets passed in.
 """
 

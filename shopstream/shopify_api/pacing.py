@@ -17,7 +17,8 @@ REST headers do not carry the leak rate.  Shopify's plans keep the bucket at 20 
 a second apart refine it upwards (an Advanced plan leaks 4/s) but never below that floor — a rate
 that is too slow only costs time, one that is too fast costs 429s.
 
-The model holds no lock and does no I/O; ``shopstream.providers.shopify.session`` wraps it with a lock and sleeps.
+The model holds no lock and does no I/O; ``shopstream.providers.shopify.session`` wraps it with a lock and
+sleeps.
 """
 
 from __future__ import annotations

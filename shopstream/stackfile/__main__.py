@@ -1,6 +1,7 @@
 """``python -m shopstream.stackfile check stacks/<stack>.yaml`` validates a stack file without Pulumi;
 ``python -m shopstream.stackfile schema`` prints the JSON Schema (to regenerate stackfile.schema.json);
-``python -m shopstream.stackfile topics [--api-version V]`` lists the subscribable topics with the scopes they need;
+``python -m shopstream.stackfile topics [--api-version V]`` lists the subscribable topics with the scopes
+they need;
 ``python -m shopstream.stackfile versions`` lists the API versions Shopify serves today."""
 
 from __future__ import annotations

@@ -1,12 +1,16 @@
 """The stack file's JSON Schema (Draft 2020-12): structure, types and allowed keys.
 
-The schema is built here from ``shopstream.shopify_api.topics`` (so topic suggestions never drift) and shipped as
+The schema is built here from ``shopstream.shopify_api.topics`` (so topic suggestions never drift) and
+shipped as
 ``stackfile.schema.json`` for editors; a test asserts the file equals ``build_schema()``. It does not
-depend on the date: which API versions Shopify serves today is a semantic check (``shopstream.shopify_api.versions``).
+depend on the date: which API versions Shopify serves today is a semantic check
+(``shopstream.shopify_api.versions``).
 Regenerate with ``python -m shopstream.stackfile schema > shopstream/stackfile/stackfile.schema.json``.
 Checks that depend on other values (topics per API version, duplicates, URL rules, the owner marker) live
-in ``shopstream.stackfile.checks``; the schema only carries light patterns so editors can flag obvious mistakes.
-Patterns are ECMA-262 as the standard says: ``$`` is the end of the text (``shopstream.stackfile.structure`` gives
+in ``shopstream.stackfile.checks``; the schema only carries light patterns so editors can flag obvious
+mistakes.
+Patterns are ECMA-262 as the standard says: ``$`` is the end of the text (``shopstream.stackfile.structure``
+gives
 them that meaning in Python too), and character classes are spelled out (``[0-9]``, not ``\\d``, which in
 Python also matches other scripts' digits).
 """
@@ -133,8 +137,8 @@ def build_schema() -> dict[str, Any]:
                         "pattern": API_VERSION_PATTERN,
                         "description": "Shopify Admin API version used for requests and topic checks: "
                         "YYYY-01, -04, -07 or -10 while Shopify serves it (this quarter's, the three "
-                        "before it, the release candidate) or unstable; `python -m shopstream.stackfile versions` "
-                        "lists today's",
+                        "before it, the release candidate) or unstable; "
+                        "`python -m shopstream.stackfile versions` lists today's",
                     },
                     "api": {
                         "enum": list(APIS),

@@ -1,5 +1,6 @@
 """URL values of a stack file as user-facing messages: destinations, the Admin API endpoint template and
-the AEP service URLs. The rules themselves are ``shopstream.shopify_api.addresses``; here they get the value in
+the AEP service URLs. The rules themselves are ``shopstream.shopify_api.addresses``; here they get the value
+in
 front (``"http://x" uses plain http; …``)."""
 
 from __future__ import annotations

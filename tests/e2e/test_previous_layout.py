@@ -1,6 +1,6 @@
 """A state written by the previous module layout (top-level `providers`, `emulator`, … packages; recorded at
 commit d044803) still loads and previews with no changes: its pickled provider references
-`shopstream.providers.shopify.webhook.WebhookSubscriptionProvider`, which the alias package keeps importable."""
+`providers.shopify.webhook.WebhookSubscriptionProvider`, which the alias package keeps importable."""
 
 from __future__ import annotations
 
@@ -25,9 +25,7 @@ def test_a_state_of_the_previous_layout_refreshes_and_previews_with_no_changes(w
         ),
         key=lambda outputs: int(outputs["webhook_id"]),
     )
-    assert b"shopstream.providers.shopify.webhook" in __import__("base64").b64decode(
-        subscriptions[0]["__provider"]
-    )
+    assert b"providers.shopify.webhook" in __import__("base64").b64decode(subscriptions[0]["__provider"])
     for outputs in subscriptions:  # the same subscriptions, with the same ids, in a fresh emulator
         made = world.emulator.control.create_subscription(
             SHOP, topic=outputs["topic"], address=outputs["address"], fields=outputs["fields"]

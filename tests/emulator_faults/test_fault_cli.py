@@ -1,4 +1,5 @@
-"""``python -m shopstream.emulator serve --faults FILE.json``: faults from the start, and clear errors for bad files."""
+"""``python -m shopstream.emulator serve --faults FILE.json``: faults from the start, and clear errors for
+bad files."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""shopstream.shopify_api.oauth: the callback HMAC, state, timestamp, shop pattern, token answer and scope coverage."""
+"""shopstream.shopify_api.oauth: the callback HMAC, state, timestamp, shop pattern, token answer and scope
+coverage."""
 
 from __future__ import annotations
 

@@ -12,10 +12,10 @@ from typing import Any
 
 import yaml
 
-from shopstream.policy.pack_config import PACK_DIR, config_for
 from shopstream.guardrails import MASS_DESTRUCTIVE_CHANGE, evaluate_plan
 from shopstream.plan import SUBSCRIPTION_TYPE as WEBHOOK_SUBSCRIPTION_TYPE
 from shopstream.plan import Step, plan_stack
+from shopstream.policy.pack_config import PACK_DIR, config_for
 from tests.e2e.worlds import ShopifyWorld
 
 # Pulumi documents exit code 5 for a policy violation (pkg/cmd/pulumi/cmd/exit_codes.go), but v3.274.1

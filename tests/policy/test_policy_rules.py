@@ -9,9 +9,9 @@ from pulumi.runtime.rpc import UNKNOWN
 from pulumi_policy import ResourceValidationArgs, ResourceValidationPolicy
 from pulumi_policy.proxy import unknown_checking_proxy
 
+from shopstream.plan import SUBSCRIPTION_TYPE as WEBHOOK_SUBSCRIPTION_TYPE
 from shopstream.policy import addresses, pack_config, policies, scopes
 from shopstream.policy.policies import POLICIES
-from shopstream.plan import SUBSCRIPTION_TYPE as WEBHOOK_SUBSCRIPTION_TYPE
 
 # ---- addresses.https_problem ---------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""shopstream.providers.credentials: the client secret of the client credentials grant, per shop or for every shop."""
+"""shopstream.providers.credentials: the client secret of the client credentials grant, per shop or for every
+shop."""
 
 from __future__ import annotations
 

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 import pytest
 from werkzeug.test import Client
 
-from shopstream.shopify_api.webhook_signature import sign
 from shopstream.receiver import (
     Outcome,
     WebhookIdWindow,
     receiver_app,
     verify_and_dedupe,
 )
+from shopstream.shopify_api.webhook_signature import sign
 
 SECRET = "shpss_receiver"
 BODY = json.dumps({"id": 820982911946154508, "email": "jon@example.com"}, separators=(",", ":")).encode()

@@ -1,4 +1,5 @@
-"""shopstream.shopify_api.pacing: the client's bucket model and its pacing rules (pure, with a hand-driven clock)."""
+"""shopstream.shopify_api.pacing: the client's bucket model and its pacing rules (pure, with a hand-driven
+clock)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""shopstream.shopify_api.webhook_signature: base64 HMAC-SHA256 of the raw body (Shopify's X-Shopify-Hmac-Sha256)."""
+"""shopstream.shopify_api.webhook_signature: base64 HMAC-SHA256 of the raw body (Shopify's
+X-Shopify-Hmac-Sha256)."""
 
 from __future__ import annotations
 

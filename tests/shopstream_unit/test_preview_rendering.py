@@ -16,9 +16,9 @@ from typing import Any
 
 from pulumi.runtime.rpc import UNKNOWN
 
-from shopstream.shopify_api.topics import TopicHistory
 from shopstream.plan import KNOWN_AFTER_APPLY, SUBSCRIPTION_TYPE, PolicyViolation, Step, plan_stack
 from shopstream.render import as_json, markdown
+from shopstream.shopify_api.topics import TopicHistory
 from shopstream.versions import topic_notes
 
 GOLDEN = Path(__file__).parent / "golden"

@@ -8,7 +8,8 @@ the state file never holds a token, though it does hold client secrets and HMAC 
 it readable by its owner only).
 
 Thread safety and persistence are the store's: callers hold ``store.lock`` and call ``save()`` after a
-mutation; ``shopstream.emulator.state.Store`` writes this section through ``Store.sections`` and calls ``reset``
+mutation; ``shopstream.emulator.state.Store`` writes this section through ``Store.sections`` and calls
+``reset``
 from ``Store.reset`` (``POST /_control/reset``).
 """
 

@@ -10,7 +10,8 @@
   are safe to repeat.  A 401 gets one new IMS token and one more try.
 * PATCH sends If-Match; on an etag conflict it re-reads the object and retries once with the fresh
   etag, but only with the operations that are still needed (shopstream.aep_api.patch.pending_ops).
-* Every failure is an shopstream.aep_api.errors.AepError whose text is one sentence (kind, name/id, what to do).
+* Every failure is an shopstream.aep_api.errors.AepError whose text is one sentence (kind, name/id, what to
+do).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ POST {ims_url}/ims/token/v3 with a form body (reference §3).  Tokens live only 
 memory: never on a provider object (pickled into the state), never in outputs, never in a log or an
 error message.  The cache is keyed by (ims_url, client_id, org, scopes) — the org is not sent to IMS
 but keeps two stacks with the same credential apart — and a token is reused until shortly before it
-expires (shopstream.aep_api.ims.refresh_at); the Platform client calls `invalidate` once on a 401 to force a new
+expires (shopstream.aep_api.ims.refresh_at); the Platform client calls `invalidate` once on a 401 to force a
+new
 one.  A per-key lock makes the provider's 4 worker threads share one token request.
 """
 

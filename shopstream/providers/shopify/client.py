@@ -5,7 +5,8 @@ themselves are cheap, made per call, hold the token only in memory and refuse to
 With a `pacer` (the shop's session, shopstream.providers.shopify.session) every request waits for room in the
 shop's bucket, and every `X-Shopify-Shop-Api-Call-Limit` header updates it.  The `list_all`,
 `create`, `update`, `delete` and `scopes` methods are the `Transport` of
-shopstream.providers.shopify.subscriptions.  The token is a value or a shopstream.providers.shopify.tokens source (client
+shopstream.providers.shopify.subscriptions.  The token is a value or a shopstream.providers.shopify.tokens
+source (client
 credentials), asked before every try and renewed once after a 401.  Nothing here logs or echoes it.
 """
 

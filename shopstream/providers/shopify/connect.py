@@ -5,9 +5,11 @@ shopstream.providers.credentials (never from the pickled provider), the per-shop
 shopstream.providers.shopify.session.
 
 * `api` (`graphql` or `rest`; states from before it existed are `rest`) picks the transport:
-  shopstream.providers.shopify.graphql or shopstream.providers.shopify.client.  Both see one store (legacyResourceId is
+  shopstream.providers.shopify.graphql or shopstream.providers.shopify.client.  Both see one store
+  (legacyResourceId is
   the REST id), so switching changes no subscription.
-* `client_id` set: tokens come from the client credentials grant of that app (shopstream.providers.shopify.tokens;
+* `client_id` set: tokens come from the client credentials grant of that app
+(shopstream.providers.shopify.tokens;
   the client secret from `shopifyClientSecrets.<shop>` / `shopifyClientSecret` / `shopifyAppSecret`);
   otherwise the static token `shopifyTokens.<shop>`.
 """

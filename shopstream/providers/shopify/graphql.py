@@ -4,7 +4,8 @@ shopstream.providers.shopify.subscriptions over `POST {endpoint}/admin/api/{vers
 Requests go through shopstream.providers.http.send (one session per process, timeouts, the retry rules):
 queries and the update/delete mutations are retried like REST GETs/PUTs/DELETEs (sending them again
 leaves the same result); a create is retried only where it cannot have been applied (a connection
-that was never made), so a lost answer reaches shopstream.providers.shopify.subscriptions as an ambiguous error,
+that was never made), so a lost answer reaches shopstream.providers.shopify.subscriptions as an ambiguous
+error,
 which resolves it with a fresh list.
 
 Cost-based throttling (reference §3.2): with the shop's pacer every request first reserves the points

@@ -1,6 +1,7 @@
 """The GraphQL documents the transport sends and the pure parsing of their answers (reference §4).
 
-Answers are turned into the REST webhook object's shape that shopstream.providers.shopify.subscriptions speaks:
+Answers are turned into the REST webhook object's shape that shopstream.providers.shopify.subscriptions
+speaks:
 `id` (int, the REST id = legacyResourceId), `topic` (REST form), `address` (the uri), `format` (lower
 case), `fields` (includeFields), `metafield_namespaces`, `filter` (None when null or empty), `name`
 (only for versions that have it: 2026-04 and later), `api_version` (the subscription's payload

@@ -42,7 +42,8 @@ def granting_scopes(inputs: Mapping[str, Any]) -> list[str] | None:
     """The fetched scopes that serve this topic (sorted; empty when none does), or None if unknown; no I/O.
 
     check() records them as `granted_scopes` so the policy pack can compare each topic with them
-    (shopstream/policy/scopes.py) without the state repeating the shop's whole scope list per subscription; diff
+    (shopstream/policy/scopes.py) without the state repeating the shop's whole scope list per subscription;
+    diff
     ignores the key, so a change of scopes never updates a subscription.
     """
     scopes = connect.known_scopes(inputs)

@@ -6,7 +6,8 @@ client_secret) -> `{access_token, scope, expires_in}` (reference §7.2); they li
 scheduled drift job cannot keep one in its config.  A `ClientCredentials` source fetches one when
 first needed, keeps it in the provider process until shortly before it expires (`refresh_at`), and
 fetches again after the shop refused it (a 401; the clients call `refresh` once through
-shopstream.providers.http.send's `reauthenticate` hook).  One source per (endpoint, shop, client id, secret) is
+shopstream.providers.http.send's `reauthenticate` hook).  One source per (endpoint, shop, client id, secret)
+is
 shared by the provider's four threads; fetching holds its lock, so concurrent callers wait for the
 one fetch instead of each fetching.
 

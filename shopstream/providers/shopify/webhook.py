@@ -1,12 +1,14 @@
 """Pulumi dynamic provider and resource for one Shopify webhook subscription (GraphQL or REST Admin API).
 
 The provider decides per call and leaves the requests to the shop's `ShopSubscriptions`
-(shopstream.providers.shopify.subscriptions over the process's per-shop session): reads come from one list of the
+(shopstream.providers.shopify.subscriptions over the process's per-shop session): reads come from one list of
+the
 shop, a create is one write, adoption follows the ownership rule.
 
 Pitfalls this module is shaped around (pulumi-offline.md §3):
 * The provider instance is pickled (dill) into the state twice per resource, so it holds NOTHING:
-  no token, no session, no lock, no timestamps.  Tokens come from `shopstream.providers.credentials` at call time,
+  no token, no session, no lock, no timestamps.  Tokens come from `shopstream.providers.credentials` at call
+  time,
   the HTTP session from `shopstream.providers.http` (module level, per process).
 * Nothing secret is captured, so `serialize_as_secret_always = False` keeps `__provider` in plain text
   (no passphrase needed just to read a state without real secrets).
