@@ -1,0 +1,1 @@
+"""Pulumi dynamic providers for shopstream (credentials lookup + one package per external API)."""

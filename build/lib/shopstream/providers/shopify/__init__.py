@@ -1,0 +1,1 @@
+"""Shopify: the Admin REST client, its retry policy, and the WebhookSubscription dynamic provider."""
