@@ -63,7 +63,16 @@ class EmulatorProcess:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         log = self.workdir / f"emulator-{self.starts}.log"
-        command = [sys.executable, "-m", "emulator", "serve", "--host", HOST, "--port", str(self.port)]
+        command = [
+            sys.executable,
+            "-m",
+            "shopstream.emulator",
+            "serve",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+        ]
         command += ["--bucket-size", str(self.bucket_size), "--leak-rate", str(self.leak_rate)]
         if self.state_file is not None:
             command += ["--state-file", str(self.state_file)]
@@ -118,7 +127,7 @@ class EmulatorProcess:
 
     def serve_help(self) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "emulator", "serve", "--help"], capture_output=True, text=True, timeout=60,
+            [sys.executable, "-m", "shopstream.emulator", "serve", "--help"], capture_output=True, text=True, timeout=60,
             check=False, env=self.env,
         )  # fmt: skip
         return done.stdout

@@ -62,7 +62,7 @@ def running_emulator() -> Iterator[ControlClient]:
     require_free_port(PORT)
     DEMO_DIR.mkdir(exist_ok=True)
     command = [
-        str(VENV_BIN / "python"), "-m", "emulator", "serve",
+        str(VENV_BIN / "python"), "-m", "shopstream.emulator", "serve",
         "--port", str(PORT), "--state-file", str(DEMO_DIR / "emulator.json"),
     ]  # fmt: skip
     with open(DEMO_DIR / "emulator.log", "w") as log:

@@ -133,7 +133,7 @@ def test_bad_seed_files(tmp_path, text, message):
 
 def _serve(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", *args],
+        [sys.executable, "-m", "shopstream.emulator", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -193,7 +193,7 @@ def test_cli_user_errors_have_no_traceback(tmp_path, args, message):
 
 def test_cli_port_in_use(emulator):
     process = subprocess.run(
-        [sys.executable, "-m", "emulator", "serve", "--port", str(emulator.port)],
+        [sys.executable, "-m", "shopstream.emulator", "serve", "--port", str(emulator.port)],
         capture_output=True,
         text=True,
         timeout=20,
@@ -207,7 +207,7 @@ def test_cli_port_in_use(emulator):
 def _serve_with_sigint_ignored(*args: str) -> subprocess.Popen[str]:
     """As a background job of a non-interactive shell starts it: SIGINT inherited as ignored."""
     return subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", *args],
+        [sys.executable, "-m", "shopstream.emulator", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -14,7 +14,7 @@ from shopstream.emulator.control_client import ControlClient
 
 def _serve(*args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", *args],
+        [sys.executable, "-m", "shopstream.emulator", "serve", "--port", "0", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

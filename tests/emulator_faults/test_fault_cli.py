@@ -18,7 +18,7 @@ def test_serve_with_a_fault_file(tmp_path):
         json.dumps({"seed": 4, "rules": [{"shop": "acme", "error": {"rate": 1, "statuses": [503]}}]})
     )
     process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--faults", str(faults)],
+        [sys.executable, "-m", "shopstream.emulator", "serve", "--port", "0", "--faults", str(faults)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -54,7 +54,7 @@ def test_bad_fault_files_are_one_clear_error(tmp_path, text, message):
     faults = tmp_path / "faults.json"
     faults.write_text(text)
     process = subprocess.run(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0", "--faults", str(faults)],
+        [sys.executable, "-m", "shopstream.emulator", "serve", "--port", "0", "--faults", str(faults)],
         capture_output=True,
         text=True,
         timeout=30,
