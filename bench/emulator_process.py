@@ -23,6 +23,9 @@ STOP_TIMEOUT_SECONDS = 10.0
 _LISTENING = re.compile(r"emulator on http://127\.0\.0\.1:(\d+)")
 
 
+EMULATOR_MODULE = "shopstream.emulator"
+
+
 class EmulatorFailed(RuntimeError):
     pass
 
@@ -127,9 +130,13 @@ class EmulatorProcess:
 
     def serve_help(self) -> str:
         done = subprocess.run(
-            [sys.executable, "-m", "shopstream.emulator", "serve", "--help"], capture_output=True, text=True, timeout=60,
-            check=False, env=self.env,
-        )  # fmt: skip
+            [sys.executable, "-m", EMULATOR_MODULE, "serve", "--help"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+            env=self.env,
+        )
         return done.stdout
 
     def __enter__(self) -> EmulatorProcess:
