@@ -1,40 +1,35 @@
 """A small, blocking Shopify Admin REST client for webhook subscriptions (requests).
 
-Requests go through shopstream.providers.http (one session per process, timeouts, the retry loop); clients
-themselves are cheap, made per call, hold the token only in memory and refuse to be pickled.
-With a `pacer` (the shop's session, shopstream.providers.shopify.session) every request waits for room in the
-shop's bucket, and every `X-Shopify-Shop-Api-Call-Limit` header updates it.  The `list_all`,
-`create`, `update`, `delete` and `scopes` methods are the `Transport` of
-shopstream.providers.shopify.subscriptions.  The token is a value or a shopstream.providers.shopify.tokens
-source (client
-credentials), asked before every try and renewed once after a 401.  Nothing here logs or echoes it.
+Requests go through shopstream.providers.http (one session per process, timeouts, the retry loop) by
+way of shopstream.providers.shopify.admin_client (the token, its renewal, no pickling).  With a `pacer`
+(the shop's session, shopstream.providers.shopify.session) every request waits for room in the shop's
+bucket, and every `X-Shopify-Shop-Api-Call-Limit` header updates it.  The `list_all`, `create`,
+`update`, `delete` and `scopes` methods are the `Transport` of shopstream.providers.shopify.subscriptions.
 """
 
 from __future__ import annotations
 
 import contextlib
-import time
-from collections.abc import Callable, Mapping
-from typing import Any, NoReturn
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
 
-from shopstream.providers.http import USER_AGENT, json_or_text, send
 from shopstream.providers.http import (
     classify_exception as classify_exception,
 )  # re-exported for older imports
+from shopstream.providers.http import json_or_text
 from shopstream.providers.http import shared_session as shared_session  # re-exported for older imports
-from shopstream.providers.retry import RetryPolicy
-from shopstream.providers.shopify.session import ShopPacer
+from shopstream.providers.retry import RetryPolicy as RetryPolicy  # re-exported for older imports
+from shopstream.providers.shopify.admin_client import API_VERSION_HEADER as API_VERSION_HEADER
+from shopstream.providers.shopify.admin_client import AdminApiClient
 from shopstream.providers.shopify.subscriptions import Desired
-from shopstream.providers.shopify.tokens import StaticToken, TokenSource
 from shopstream.shopify_api import auth_errors, errors, pacing, pagination, ratelimit
 from shopstream.shopify_api.errors import ErrorContext
 
 PAGE_LIMIT = 250  # Shopify's maximum page size
 MAX_PAGES = 10_000  # a runaway-pagination guard (2.5 M subscriptions), not a real limit
-API_VERSION_HEADER = "X-Shopify-API-Version"
 CALL_LIMIT_HEADER = "X-Shopify-Shop-Api-Call-Limit"
 
 
@@ -43,49 +38,16 @@ def _same_origin(a: str, b: str) -> bool:
     return (sa.scheme, sa.netloc.lower()) == (sb.scheme, sb.netloc.lower())
 
 
-class ShopifyAdminClient:
+class ShopifyAdminClient(AdminApiClient):
     """Webhook-subscription calls against `{base_url}/admin/api/{api_version}/…`.
 
     `base_url` is the resolved shop endpoint, e.g. https://acme-eu.myshopify.com or
     http://127.0.0.1:8787/shops/acme-eu (the emulator).  Webhook ids are ints.
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        api_version: str,
-        token: str | TokenSource,
-        shop: str,
-        *,
-        policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        session: requests.Session | None = None,
-        pacer: ShopPacer | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.api_version = api_version
-        self.shop = shop
-        # A token value, or a source asked before every try (client credentials renew themselves).
-        self._source: TokenSource = StaticToken(token) if isinstance(token, str) else token
-        self._policy = policy or RetryPolicy()
-        self._sleep = sleep
-        self._session = session
-        self._pacer = pacer
-        self.served_api_version: str | None = None  # X-Shopify-API-Version of the last answer
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.call_limit: tuple[int, int] | None = None  # X-Shopify-Shop-Api-Call-Limit of the last answer
-
-    def __repr__(self) -> str:  # no token
-        return (
-            f"ShopifyAdminClient(shop={self.shop!r}, base_url={self.base_url!r}, "
-            f"api_version={self.api_version!r})"
-        )
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError("ShopifyAdminClient holds a token and a session; it must not be pickled")
-
-    @property
-    def _token(self) -> str:  # the token the next request sends (older tests read it)
-        return self._source.token()
 
     # ---- the Transport of providers.shopify.subscriptions ----------------------------------------
 
@@ -248,33 +210,7 @@ class ShopifyAdminClient:
         params: Mapping[str, str] | None = None,
         json_body: object = None,
     ) -> requests.Response:
-        sent: list[str] = []
-
-        def headers() -> dict[str, str]:
-            token = self._source.token()
-            sent.append(token)
-            return {"X-Shopify-Access-Token": token, "Accept": "application/json", "User-Agent": USER_AGENT}
-
-        def reauthenticate() -> None:
-            if sent:
-                self._source.refresh(sent[-1])
-
-        return send(
-            method,
-            url,
-            session=self._session,
-            params=params,
-            json_body=json_body,
-            headers=headers,
-            policy=self._policy,
-            sleep=self._sleep,
-            seen=self._remember,
-            # A static token cannot be renewed: only client-credentials sources get the second try.
-            reauthenticate=reauthenticate if self._source.kind == auth_errors.CLIENT_CREDENTIALS else None,
-            pacer=self._pacer,
-            unreachable=lambda reason: errors.connection_failed(ctx, self.base_url, reason),
-            refused=lambda response, _: self._refused(response, ctx),
-        )
+        return self._send(method, url, ctx, params=params, json_body=json_body)
 
     def _refused(self, response: requests.Response, ctx: ErrorContext) -> errors.ShopifyError:
         body = json_or_text(response)
@@ -282,22 +218,13 @@ class ShopifyAdminClient:
             self._source.kind == auth_errors.CLIENT_CREDENTIALS
             or auth_errors.is_non_expiring_refusal(" ".join(errors.error_messages(body)))
         ):
-            return auth_errors.rejected_token(
-                ctx,
-                body,
-                kind=self._source.kind,
-                secret_hint=self._source.secret_hint(self.shop),
-                client_id=self._source.client_id,
-                secrets=self._source.secrets(),
-            )
+            return self._rejected_token(ctx, body)
         return errors.error_from_response(
             response.status_code, body, ctx, headers=response.headers, secrets=self._source.secrets()
         )
 
     def _remember(self, response: requests.Response) -> None:
-        version = response.headers.get(API_VERSION_HEADER)
-        if version:
-            self.served_api_version = version
+        super()._remember(response)
         limit = response.headers.get(CALL_LIMIT_HEADER)
         if limit:
             with contextlib.suppress(ValueError):

@@ -1,12 +1,11 @@
 """A small, blocking GraphQL Admin API client for webhook subscriptions: the `Transport` of
 shopstream.providers.shopify.subscriptions over `POST {endpoint}/admin/api/{version}/graphql.json`.
 
-Requests go through shopstream.providers.http.send (one session per process, timeouts, the retry rules):
-queries and the update/delete mutations are retried like REST GETs/PUTs/DELETEs (sending them again
-leaves the same result); a create is retried only where it cannot have been applied (a connection
-that was never made), so a lost answer reaches shopstream.providers.shopify.subscriptions as an ambiguous
-error,
-which resolves it with a fresh list.
+Requests go through shopstream.providers.http.send (one session per process, timeouts, the retry
+rules) by way of shopstream.providers.shopify.admin_client: queries and the update/delete mutations are
+retried like REST GETs/PUTs/DELETEs (sending them again leaves the same result); a create is retried
+only where it cannot have been applied (a connection that was never made), so a lost answer reaches
+shopstream.providers.shopify.subscriptions as an ambiguous error, which resolves it with a fresh list.
 
 Cost-based throttling (reference §3.2): with the shop's pacer every request first reserves the points
 it is expected to cost (the last requestedQueryCost of that document in this process, else the
@@ -14,33 +13,30 @@ documents' estimate), and every answer's `extensions.cost.throttleStatus` update
 comes back as HTTP 200 with `errors[].extensions.code`; it is waited out (the bucket refills at its
 restoreRate) and sent again, within RetryPolicy.max_throttle_wait, never failed early.
 
-Tokens come from a shopstream.providers.shopify.tokens source, asked before every try; a 401 makes the source
-fetch a new one once (client credentials).  Nothing here logs or echoes a token.
+Tokens come from a shopstream.providers.shopify.tokens source, asked before every try; a 401 makes the
+source fetch a new one once (client credentials).  Nothing here logs or echoes a token.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import requests
 
-from shopstream.providers.http import USER_AGENT, json_or_text, send
-from shopstream.providers.retry import RetryPolicy
+from shopstream.providers.http import json_or_text
 from shopstream.providers.shopify import graphql_documents as documents
+from shopstream.providers.shopify.admin_client import AdminApiClient
 from shopstream.providers.shopify.graphql_documents import Document, ShapeError
 from shopstream.providers.shopify.session import ShopPacer
 from shopstream.providers.shopify.subscriptions import Desired
-from shopstream.providers.shopify.tokens import StaticToken, TokenSource
-from shopstream.shopify_api import auth_errors, errors, graphql_errors, pacing, topics
+from shopstream.shopify_api import errors, graphql_errors, pacing, topics
 from shopstream.shopify_api.errors import ErrorContext
 
 T = TypeVar("T")
-API_VERSION_HEADER = "X-Shopify-API-Version"
 MAX_PAGES = 10_000  # a runaway-pagination guard (2.5 M subscriptions), not a real limit
 MAX_THROTTLED_TRIES = 1_000  # bounded loop; the real bound is the policy's max_throttle_wait
 
@@ -82,7 +78,7 @@ class _Costed:
         self._pacer.throttled(retry_after, self._cost)
 
 
-class ShopifyGraphqlClient:
+class ShopifyGraphqlClient(AdminApiClient):
     """Webhook-subscription calls against `{base_url}/admin/api/{api_version}/graphql.json`.
 
     `base_url` is the resolved shop endpoint (https://acme-eu.myshopify.com, or the emulator's
@@ -90,37 +86,9 @@ class ShopifyGraphqlClient:
     source.  Webhook ids are the REST ids (legacyResourceId).
     """
 
-    def __init__(
-        self,
-        base_url: str,
-        api_version: str,
-        token: str | TokenSource,
-        shop: str,
-        *,
-        policy: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        session: requests.Session | None = None,
-        pacer: ShopPacer | None = None,
-    ) -> None:
-        self.base_url = base_url.rstrip("/")
-        self.api_version = api_version
-        self.shop = shop
-        self._source: TokenSource = StaticToken(token) if isinstance(token, str) else token
-        self._policy = policy or RetryPolicy()
-        self._sleep = sleep
-        self._session = session
-        self._pacer = pacer
-        self.served_api_version: str | None = None
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.throttled_seconds = 0.0  # THROTTLED waits of this client's calls (for tests and logs)
-
-    def __repr__(self) -> str:  # no token
-        return (
-            f"ShopifyGraphqlClient(shop={self.shop!r}, base_url={self.base_url!r}, "
-            f"api_version={self.api_version!r})"
-        )
-
-    def __reduce__(self) -> NoReturn:
-        raise TypeError("ShopifyGraphqlClient holds a token source and a session; it must not be pickled")
 
     @property
     def url(self) -> str:
@@ -234,7 +202,7 @@ class ShopifyGraphqlClient:
         server_failures = 0
         for _ in range(MAX_THROTTLED_TRIES):
             cost = _costs.expected(document)
-            response = self._send(document, body_json, ctx, cost)
+            response = self._post(document, body_json, ctx, cost)
             body = json_or_text(response)
             if not isinstance(body, dict):
                 raise errors.unexpected_body(ctx, response.status_code, "a body that is not a JSON object")
@@ -284,62 +252,27 @@ class ShopifyGraphqlClient:
                 pacing.graphql_view(spent.maximum, spent.available, spent.restore_rate, self._pacer.now())
             )
 
-    def _send(
+    def _post(
         self, document: Document, body: Mapping[str, Any], ctx: ErrorContext, cost: float
     ) -> requests.Response:
-        sent: list[str] = []
-
-        def headers() -> dict[str, str]:
-            token = self._source.token()
-            sent.append(token)
-            return {
-                "X-Shopify-Access-Token": token,
-                "Content-Type": "application/json",
-                "Accept": "application/json",
-                "User-Agent": USER_AGENT,
-            }
-
-        def reauthenticate() -> None:
-            if sent:
-                self._source.refresh(sent[-1])
-
-        return send(
+        return self._send(
             "POST",
             self.url,
-            session=self._session,
+            ctx,
+            headers={"Content-Type": "application/json"},
             json_body=body,
-            headers=headers,
-            policy=self._policy,
-            sleep=self._sleep,
             # update and delete leave the same result when sent twice; a create may not (module docstring)
             idempotent=document.name != "webhookSubscriptionCreate",
-            seen=self._remember,
-            # A static token cannot be renewed: only client-credentials sources get the second try.
-            reauthenticate=reauthenticate if self._source.kind == auth_errors.CLIENT_CREDENTIALS else None,
             pacer=_Costed(self._pacer, cost) if self._pacer is not None else None,
-            unreachable=lambda reason: errors.connection_failed(ctx, self.base_url, reason),
-            refused=lambda response, _: self._refused(response, ctx),
         )
 
     def _refused(self, response: requests.Response, ctx: ErrorContext) -> errors.ShopifyError:
         body = json_or_text(response)
         secrets = self._source.secrets()
         if response.status_code == 401:
-            return auth_errors.rejected_token(
-                ctx,
-                body,
-                kind=self._source.kind,
-                secret_hint=self._source.secret_hint(self.shop),
-                client_id=self._source.client_id,
-                secrets=secrets,
-            )
+            return self._rejected_token(ctx, body)
         # A 404 of the GraphQL endpoint is about the shop or the path, never one subscription.
         where = replace(ctx, webhook_id=None) if response.status_code == 404 else ctx
         return errors.error_from_response(
             response.status_code, body, where, headers=response.headers, secrets=secrets
         )
-
-    def _remember(self, response: requests.Response) -> None:
-        version = response.headers.get(API_VERSION_HEADER)
-        if version:
-            self.served_api_version = version
