@@ -40,3 +40,28 @@ def test_one_up_converges_under_twenty_percent_injected_faults(world: ShopifyWor
     control.call("DELETE", "/faults")
     again = world.project.up()
     assert again.returncode == 0 and f"{2 * len(wanted) + 1} unchanged" in again.output, again.output
+
+
+def test_an_api_failure_is_one_sentence_without_traceback_and_the_other_shop_is_still_done(
+    world: ShopifyWorld,
+) -> None:
+    wanted, scopes = topics_with_scopes(3)
+    control = world.emulator.control
+    world.project.init({shop: control.create_token(shop, scopes) for shop in world.shops})
+    world.project.write_stack_file(world.stack_file(dict.fromkeys(world.shops, wanted)))
+    broken, healthy = world.shops
+    # Every write to one shop fails (nothing applied): its creates give up after their bounded retries.
+    rule = {
+        "shop": broken,
+        "path": "/admin/*",
+        "methods": ["POST"],
+        "error": {"rate": 1.0, "statuses": [502]},
+    }
+    control.call("PUT", "/faults", {"seed": 1, "rules": [rule]})
+
+    up = world.project.up("--continue-on-error")
+    assert up.returncode != 0
+    assert "Traceback" not in up.output and 'File "' not in up.output, up.output
+    assert f"Shopify shop {broken}" in up.output and "HTTP 502" in up.output, up.output
+    assert world.subscriptions(broken) == []
+    assert sorted(s["topic"] for s in world.subscriptions(healthy)) == sorted(wanted)
