@@ -30,21 +30,36 @@ def rate_limit_lower_bound(requests_per_shop: Mapping[str, int], bucket: int, le
     return max((max(0.0, (r - bucket) / leak) for r in requests_per_shop.values()), default=0.0)
 
 
+def is_write(entry: Mapping[str, Any]) -> bool:
+    """A REST POST/PUT/DELETE, or a GraphQL mutation (every GraphQL call is a POST)."""
+    graphql = entry.get("graphql")
+    if isinstance(graphql, Mapping):
+        return graphql.get("operation") == "mutation"
+    return entry.get("method") in WRITE_METHODS
+
+
+def is_throttled(entry: Mapping[str, Any]) -> bool:
+    graphql = entry.get("graphql")
+    return entry.get("status") == 429 or (
+        isinstance(graphql, Mapping) and graphql.get("outcome") == "throttled"
+    )
+
+
 @dataclass(frozen=True)
 class Traffic:
     """Admin API requests one operation sent to one shop (from the emulator's request log)."""
 
     requests: int = 0
     writes: int = 0
-    throttled: int = 0  # 429 answers
+    throttled: int = 0  # 429 answers (REST) and THROTTLED answers (GraphQL, HTTP 200)
 
     @staticmethod
     def of(entries: Iterable[Mapping[str, Any]]) -> Traffic:
         listed = list(entries)
         return Traffic(
             requests=len(listed),
-            writes=sum(1 for e in listed if e.get("method") in WRITE_METHODS),
-            throttled=sum(1 for e in listed if e.get("status") == 429),
+            writes=sum(1 for e in listed if is_write(e)),
+            throttled=sum(1 for e in listed if is_throttled(e)),
         )
 
     def __add__(self, other: Traffic) -> Traffic:

@@ -71,13 +71,19 @@ def convergence_table(results: Iterable[SizeResult]) -> str:
     return "\n".join(lines)
 
 
+def limits(results: list[SizeResult]) -> str:
+    if results and results[0].api == "graphql":
+        return "GraphQL: 2,000 points restoring 100/s per shop and app; the 429s column counts THROTTLED"
+    return "REST: bucket 40, leak 2/s per shop and app"
+
+
 def markdown(results: list[SizeResult], command: str) -> str:
     notes = [f"- N={s.n}: {note}" for s in results for note in s.notes]
     parts = [
         "# Scale benchmark (issue 7)",
         "",
-        f"Reproduce: `{command}`. The emulator runs as its own process at Shopify's REST limits (bucket 40, "
-        "leak 2/s per shop and app); each operation of the real project is run right after the same "
+        f"Reproduce: `{command}`. The emulator runs as its own process at Shopify's real limits "
+        f"({limits(results)}); each operation of the real project is run right after the same "
         "operation of the floor project (a do-nothing dynamic provider, same stack file and resource names). "
         "Peak RSS sums the processes of each role. The list floor is ceil(k/250)+1 requests per shop for a "
         "refresh pass, writes+ceil(k/250)+1 for create; `refresh-2pass` is `pulumi refresh --yes` (preview "
@@ -114,7 +120,7 @@ def plot(results: list[SizeResult], path: Path) -> None:
     axes.minorticks_off()
     axes.set_xlabel("subscriptions (N), 40 per shop")
     axes.set_ylabel("wall time / do-nothing-provider floor")
-    axes.set_title("shopstream at Shopify's REST limits: ratio to Pulumi's floor")
+    axes.set_title("shopstream at Shopify's real limits: ratio to Pulumi's floor")
     axes.legend(fontsize="small")
     axes.grid(True, which="both", alpha=0.3)
     figure.tight_layout()
