@@ -11,6 +11,8 @@
   before every try and told about every throttled answer, so requests wait for room in the bucket
   instead of being refused.
 * The read timeout is `SHOPSTREAM_HTTP_READ_TIMEOUT` seconds (default 30).
+* No request starts once the Pulumi engine is gone (shopstream.providers.engine_watch): a killed
+  `pulumi` must not leave writes behind that no state records.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 
+from shopstream.providers.engine_watch import EngineGone, engine_alive
 from shopstream.providers.retry import Failure, RetryPolicy, retry_delay
 from shopstream.shopify_api.ratelimit import retry_after_seconds
 
@@ -121,6 +124,10 @@ def send(
         attempt += 1
         if pacer is not None:
             pacer.acquire()
+        if not engine_alive():
+            if pacer is not None:
+                pacer.release()
+            raise EngineGone(f"the Pulumi engine is gone; not sending {method} {url}")
         try:
             response = session.request(
                 method,
