@@ -3,8 +3,9 @@
 A moment is a seeded number of Shopify writes: the CLI is killed (SIGKILL to it alone, as a crash or an
 OOM kill would) once the shop's request log shows that many. Then, per moment: the processes of the run
 still alive 5 s later (language host, program, provider), the writes that reached the emulator after the
-kill, and, after the recovery `pulumi cancel --yes`, `pulumi refresh --clear-pending-creates --yes`,
-`pulumi up`, the duplicates, orphans, missing subscriptions and pending operations. Survivors are ended
+kill, and, after the documented recovery (`shopstream up --recover --yes`: the empty state sidecar a
+kill can leave, `pulumi cancel`, `pulumi refresh --clear-pending-creates`, then the up), the duplicates,
+orphans, missing subscriptions and pending operations. Survivors are ended
 (they are this benchmark's own processes) before the recovery starts.
 """
 
@@ -27,7 +28,7 @@ from bench.world import layout
 
 SURVIVOR_SECONDS = 5.0
 POLL_SECONDS = 0.05
-RECOVERY = (("cancel", "--yes"), ("refresh", "--clear-pending-creates", "--yes"), UP)
+RECOVERY = (("shopstream", "up", "--recover", "--yes"),)
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def kills(ctx: Context, count: int = 10, n: int = 40) -> Row:
     }
     notes = [
         f"moment {i} ({r.writes_before} writes): alive {r.alive_after}, writes after {r.writes_after}, "
-        f"recovery exits cancel/refresh/up {'/'.join(map(str, r.recovery_exits))}"
+        f"recovery exit {'/'.join(map(str, r.recovery_exits))}"
         + ("" if r.killed_during_up else " (up had finished)")
         + (f"; {r.recovery_error}" if r.recovery_error else "")
         for i, r in enumerate(results)

@@ -90,6 +90,11 @@ class BenchProject:
         self.stack_file.write_text(yaml.safe_dump(desired, sort_keys=False))
 
     def command(self, *args: str) -> list[str]:
+        """`pulumi ARGS`, or with a first argument "shopstream" the operator CLI (`shopstream SUB ARGS`)."""
+        if args and args[0] == "shopstream":
+            sub, *rest = args[1:]
+            cli = REPO / ".venv" / "bin" / "shopstream"
+            return [str(cli), "--project-dir", str(self.root), sub, "--stack", self.stack, *rest]
         return [str(PULUMI), *args, "--stack", self.stack, "--non-interactive", "--color", "never"]
 
     def next_log(self, args: tuple[str, ...]) -> Path:
