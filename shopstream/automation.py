@@ -35,17 +35,26 @@ def missing_stack_message(stack: str) -> str:
     )
 
 
+def _workspace_options(project_dir: Path) -> auto.LocalWorkspaceOptions:
+    require_toolchain()
+    return auto.LocalWorkspaceOptions(
+        work_dir=str(project_dir),
+        pulumi_command=auto.PulumiCommand(root=str(VENV_BIN.parent)),
+        env_vars=toolchain_environment(os.environ),
+    )
+
+
+def open_workspace(project_dir: Path) -> auto.LocalWorkspace:
+    """The project's workspace without a stack selected (reads no state)."""
+    return auto.LocalWorkspace(**_workspace_options(project_dir).__dict__)
+
+
 def open_stack(project_dir: Path, stack: str) -> auto.Stack:
     """An existing stack of the project in `project_dir`, run with .venv/bin/pulumi and the offline switches.
 
     The user's own PULUMI_BACKEND_URL / PULUMI_CONFIG_PASSPHRASE(_FILE) / PULUMI_HOME are kept as they are.
     """
-    require_toolchain()
-    options = auto.LocalWorkspaceOptions(
-        work_dir=str(project_dir),
-        pulumi_command=auto.PulumiCommand(root=str(VENV_BIN.parent)),
-        env_vars=toolchain_environment(os.environ),
-    )
+    options = _workspace_options(project_dir)
     try:
         return auto.select_stack(stack_name=stack, work_dir=str(project_dir), opts=options)
     except auto.StackNotFoundError:

@@ -16,7 +16,7 @@ import click
 from pulumi import automation as auto
 
 from shopstream import recovery
-from shopstream.automation import StackError, command_error_message, open_stack
+from shopstream.automation import StackError, command_error_message, open_stack, open_workspace
 from shopstream.exit_codes import EXIT_ERROR, EXIT_GUARDRAIL, EXIT_NEEDS_RECOVERY, EXIT_OK
 from shopstream.guardrails import evaluate_plan, render_violations
 from shopstream.policy.pack_config import PACK_DIR
@@ -39,15 +39,31 @@ class UpOptions:
 
 
 def diagnose(stack: auto.Stack, name: str) -> recovery.Diagnosis:
-    """Locks (file backends: read from the lock files), pending operations and (file backends) truncated
-    state metadata of `name`; with truncated metadata the state cannot be exported until it is removed."""
+    """Locks (file backends: read from the lock files) and pending operations of `name`."""
+    deployment = stack.export_stack().deployment or {}
     url = os.environ.get("PULUMI_BACKEND_URL") or stack.workspace.who_am_i().url
     backend = recovery.file_backend_dir(url)
     project = stack.workspace.project_settings().name
     locks = recovery.read_locks(recovery.find_lock_files(backend, project, name)) if backend else []
-    sidecars = recovery.find_empty_sidecars(backend, project, name) if backend else []
-    deployment = {} if sidecars else (stack.export_stack().deployment or {})
-    return recovery.diagnose(name, deployment, locks, empty_sidecars=sidecars)
+    return recovery.diagnose(name, deployment, locks)
+
+
+def mend_state_files(project_dir: Path, name: str, options: UpOptions, err: Say) -> int:
+    """Before the stack is even opened: an empty state sidecar left by a kill (file backends) makes every
+    Pulumi command fail with "failed to load checkpoint: EOF". Named (exit 4), or removed with --recover."""
+    workspace = open_workspace(project_dir)
+    backend = recovery.file_backend_dir(os.environ.get("PULUMI_BACKEND_URL") or workspace.who_am_i().url)
+    if backend is None:
+        return EXIT_OK
+    sidecars = recovery.find_empty_sidecars(backend, workspace.project_settings().name, name)
+    if not sidecars:
+        return EXIT_OK
+    if not options.recover:
+        return _recovery_refusal(recovery.diagnose(name, {}, [], empty_sidecars=sidecars), err)
+    for path in sidecars:
+        path.unlink(missing_ok=True)
+        err(f"recovery: removed the empty state metadata {path}")
+    return EXIT_OK
 
 
 def _recovery_refusal(diagnosis: recovery.Diagnosis, err: Say) -> int:
@@ -70,12 +86,6 @@ def _recovery_refusal(diagnosis: recovery.Diagnosis, err: Say) -> int:
 
 def recover(stack: auto.Stack, diagnosis: recovery.Diagnosis, out: Say, err: Say) -> None:
     """The safe recovery: only called when every lock is provably stale."""
-    for path in diagnosis.empty_sidecars:
-        path.unlink(missing_ok=True)
-        err(f"recovery: removed the empty state metadata {path}")
-    if diagnosis.empty_sidecars:
-        # The state is readable again: look at its pending operations now.
-        diagnosis.pending = recovery.pending_operations(stack.export_stack().deployment or {})
     if diagnosis.locks:
         stack.cancel()
         err(f"recovery: removed the stale lock of {diagnosis.stack} (pulumi cancel)")
@@ -100,6 +110,9 @@ def check_crash(stack: auto.Stack, name: str, options: UpOptions, out: Say, err:
 def up_stack(project_dir: Path, name: str, options: UpOptions, out: Say, err: Say) -> int:
     """One stack's `shopstream up`; the exit code (see shopstream.exit_codes)."""
     try:
+        code = mend_state_files(project_dir, name, options, err)
+        if code != EXIT_OK:
+            return code
         stack = open_stack(project_dir, name)
         code = check_crash(stack, name, options, out, err)
         if code != EXIT_OK:

@@ -177,6 +177,25 @@ def test_a_stale_lock_and_a_pending_create_are_explained_then_recovered(world: S
     assert shopstream(project, "up", "--stack", "e2e", "--yes").returncode == 0
 
 
+def test_an_empty_state_sidecar_left_by_a_kill_is_named_then_removed_by_recover(world: ShopifyWorld) -> None:
+    project = world.project
+    project.init(world.tokens)
+    project.write_stack_file(world.stack_file({"acme-eu": ["orders/create"]}))
+    project.up().check()
+    (sidecar,) = (project.root / "state" / ".pulumi" / "stacks").rglob("e2e.json.attrs")
+    sidecar.write_text("")  # as a kill during the state write leaves it
+    assert "failed to load checkpoint: EOF" in project.up().output  # Pulumi cannot read the stack now
+
+    told = shopstream(project, "up", "--stack", "e2e", "--yes")
+    assert told.returncode == EXIT_NEEDS_RECOVERY, told.stdout + told.stderr
+    assert f"rm {sidecar}" in told.stderr and "Traceback" not in told.stderr
+    recovered = shopstream(project, "up", "--stack", "e2e", "--yes", "--recover")
+    assert recovered.returncode == 0, recovered.stdout + recovered.stderr
+    assert "removed the empty state metadata" in recovered.stderr
+    assert [s["topic"] for s in world.subscriptions("acme-eu")] == ["orders/create"]
+    assert project.up().returncode == 0
+
+
 def test_recover_never_removes_a_lock_that_a_live_process_holds(world: ShopifyWorld) -> None:
     project = world.project
     project.init(world.tokens)
