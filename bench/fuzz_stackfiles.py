@@ -20,7 +20,7 @@ Prints a Markdown table:
 * max / p99         CPU seconds per load, and the wall-clock maximum for comparison
 
 The generator's objects are frozen out of the GC before each load, so that a load pays only for
-itself (the loader pauses the cyclic GC while it runs, see ``stackfile.load``).
+itself (the loader pauses the cyclic GC while it runs, see ``shopstream.stackfile.load``).
 
 ``measure(count, seed)`` returns the same figures as a dict (``bench.faults`` puts them in its table).
 """

@@ -4,8 +4,8 @@ The engine runs a dynamic provider as `pulumi` → `sh pulumi-resource-pulumi-py
 pulumi.dynamic`.  When the CLI is killed (SIGKILL, an OOM kill, a lost runner), the language host
 ends the provider within a fraction of a second (toolchain/python_language_host.py); in that fraction
 the provider's threads must not start a write to Shopify or AEP that nobody will record in the state.
-So before every write, `providers.http.send` asks `engine_alive()`: the provider's parent (the `sh`)
-must still have the parent it had when this module was imported (the engine).  A re-parented `sh`
+So before every request, `shopstream.providers.http.send` asks `engine_alive()`: the provider's parent
+(the `sh`) must still have the parent it had when this module was imported (the engine).  A re-parented `sh`
 means the engine is gone.  Outside that process layout (tests calling providers in-process) the check
 stays true.  Reading one small /proc file costs microseconds.
 """

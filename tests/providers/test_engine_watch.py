@@ -8,7 +8,7 @@ import textwrap
 import time
 from pathlib import Path
 
-from emulator import RunningEmulator
+from shopstream.emulator import RunningEmulator
 
 # engine (a shell that we kill) → sh → python: the dynamic provider's process layout.
 PROVIDER = textwrap.dedent(

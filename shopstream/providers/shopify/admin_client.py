@@ -25,7 +25,8 @@ API_VERSION_HEADER = "X-Shopify-API-Version"
 
 class AdminApiClient:
     """`base_url` is the resolved shop endpoint (https://acme-eu.myshopify.com, or the emulator's
-    http://127.0.0.1:8787/shops/acme-eu); `token` a token value or a providers.shopify.tokens source."""
+    http://127.0.0.1:8787/shops/acme-eu); `token` a token value or a shopstream.providers.shopify.tokens
+    source."""
 
     def __init__(
         self,

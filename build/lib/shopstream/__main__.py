@@ -1,3 +1,0 @@
-from shopstream.cli import main
-
-main()

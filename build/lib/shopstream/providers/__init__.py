@@ -1,1 +1,0 @@
-"""Pulumi dynamic providers for shopstream (credentials lookup + one package per external API)."""

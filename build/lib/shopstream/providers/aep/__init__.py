@@ -1,1 +1,0 @@
-"""AEP: the Platform client, IMS tokens, and the dynamic providers of the Shopify Streaming pipeline."""
