@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shopstream.shopify_api import topics
+from shopstream.stackfile.checks import CLOUD_ONLY_TOPICS
 
 
 def topics_with_scopes(count: int, api_version: str = "2026-10") -> tuple[list[str], list[str]]:
@@ -10,8 +11,8 @@ def topics_with_scopes(count: int, api_version: str = "2026-10") -> tuple[list[s
     chosen: list[str] = []
     scopes: set[str] = set()
     for topic in sorted(topics.known_topics(api_version)):
-        if topic in topics.COMPLIANCE_TOPICS:
-            continue
+        if topic in topics.COMPLIANCE_TOPICS or topic in CLOUD_ONLY_TOPICS:
+            continue  # not subscribable through the API / not to an HTTPS address
         needed = topics.scope_alternatives(topic)
         chosen.append(topic)
         if needed:
