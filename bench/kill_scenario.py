@@ -3,7 +3,8 @@
 A moment is a seeded number of Shopify writes: the CLI is killed (SIGKILL to it alone, as a crash or an
 OOM kill would) once the shop's request log shows that many. Then, per moment: the processes of the run
 still alive 5 s later (language host, program, provider), the writes that reached the emulator after the
-kill, and, after the documented recovery (`shopstream up --recover --yes`: the empty state sidecar a
+kill (by the time the emulator received them: one already in flight at the kill is answered, and logged,
+after it), and, after the documented recovery (`shopstream up --recover --yes`: the empty state sidecar a
 kill can leave, `pulumi cancel`, `pulumi refresh --clear-pending-creates`, then the up), the duplicates,
 orphans, missing subscriptions and pending operations. Survivors are ended
 (they are this benchmark's own processes) before the recovery starts.
@@ -71,12 +72,13 @@ def kill_once(ctx: Context, index: int, writes_before: int, n: int) -> KillResul
         tree = descendants(process.pid)
         during = process.poll() is None
         at_kill = stage.shopify.marks()
+        killed_at = time.time()
         if during:
             os.kill(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
         time.sleep(SURVIVOR_SECONDS)
         survivors = _alive(tree)
-        writes_after = stage.writes(at_kill)
+        writes_after = stage.writes_received_after(at_kill, killed_at)
         for survivor in survivors:
             try:
                 survivor.kill()

@@ -8,6 +8,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 LIST_PAGE = 250  # REST `limit` maximum: one list call returns up to this many subscriptions
@@ -36,6 +37,14 @@ def is_write(entry: Mapping[str, Any]) -> bool:
     if isinstance(graphql, Mapping):
         return graphql.get("operation") == "mutation"
     return entry.get("method") in WRITE_METHODS
+
+
+def received_after(entry: Mapping[str, Any], moment: float) -> bool:
+    """Whether the emulator received the request after `moment` (its `received`, else its `time`)."""
+    stamp = entry.get("received") or entry.get("time")
+    if not isinstance(stamp, str):
+        return True
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() > moment
 
 
 def is_throttled(entry: Mapping[str, Any]) -> bool:

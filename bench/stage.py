@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench import metrics
 from bench.api_choice import ApiSetup
 from bench.emulator_process import EmulatorProcess
 from bench.metrics import Outcome, outcome
@@ -97,6 +98,15 @@ class Stage:
 
     def writes(self, since: dict[str, int]) -> int:
         return sum(t.writes for t in self.shopify.traffic_since(since).values())
+
+    def writes_received_after(self, since: dict[str, int], moment: float) -> int:
+        """Writes logged since the marks that the emulator received after `moment` (Unix seconds)."""
+        return sum(
+            1
+            for shop in self.shopify.shops
+            for entry in self.shopify.control.requests(shop, since=since.get(shop, 0))
+            if metrics.is_write(entry) and metrics.received_after(entry, moment)
+        )
 
     def close(self) -> None:
         self.emulator.stop()

@@ -76,6 +76,7 @@ def throttled_body(leak_rate: float) -> dict[str, Any]:
 
 @bp.before_app_request
 def admit() -> None:
+    g.received_at = current().store.clock()  # the request log says when it arrived, not only when answered
     path = request.path
     shop_name = request.environ.get(SHOP_ENVIRON_KEY)
     if path.startswith("/_control"):
@@ -140,6 +141,7 @@ def decorate(response: Response) -> Response:
             emu.requests.record(
                 g.shop_name,
                 epoch=emu.store.clock(),
+                received_epoch=g.get("received_at"),
                 method=request.method,
                 path=request.path,
                 query=request.query_string.decode("latin-1"),

@@ -80,10 +80,10 @@ Subscriptions behind the app's back  (subscription JSON: the REST webhook object
                                                    -> 200 {"subscription": ...}
   DELETE /_control/shops/{shop}/subscriptions/{id} -> 200 {}
 
-Request log  (entry: {seq, time, method, path, query, status, app, token_id, fault}; never a token value.
-              GraphQL calls add graphql: {operation: query|mutation|null, operation_name, root_fields,
-              requested_cost, actual_cost, outcome: ok|throttled|max_cost_exceeded|invalid}; never the
-              query text or variables)
+Request log  (entry: {seq, time (answered), received (arrived), method, path, query, status, app,
+              token_id, fault}; never a token value. GraphQL calls add graphql: {operation:
+              query|mutation|null, operation_name, root_fields, requested_cost, actual_cost, outcome:
+              ok|throttled|max_cost_exceeded|invalid}; never the query text or variables)
   GET    /_control/shops/{shop}/requests           ?since=<seq> (optional)
                                                    -> 200 {"requests": [...]} oldest first
   DELETE /_control/shops/{shop}/requests           -> 200 {}

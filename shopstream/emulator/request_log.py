@@ -37,6 +37,7 @@ class LoggedRequest:
     token_id: str | None
     fault: str | None = None  # an injected fault (emulator.faults), e.g. "ambiguous_503"
     graphql: dict[str, Any] | None = None  # GraphQL calls only (emulator.graphql_api)
+    received: str | None = None  # when the request arrived (``time`` is when it was answered)
 
 
 def redact_query(query: str) -> str:
@@ -46,6 +47,10 @@ def redact_query(query: str) -> str:
         for key, value in pairs
     ]
     return urlencode(cleaned, safe=",")
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class RequestLog:
@@ -69,12 +74,14 @@ class RequestLog:
         token_id: str | None,
         fault: str | None = None,
         graphql: dict[str, Any] | None = None,
+        received_epoch: float | None = None,
     ) -> None:
         self._seq += 1
-        moment = datetime.fromtimestamp(epoch, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        received = None if received_epoch is None else _iso(received_epoch)
         entry = LoggedRequest(
-            self._seq, moment, method, path, redact_query(query), status, app, token_id, fault, graphql
-        )
+            self._seq, _iso(epoch), method, path, redact_query(query), status, app, token_id, fault, graphql,
+            received,
+        )  # fmt: skip
         self._entries.setdefault(shop, deque(maxlen=self._max)).append(entry)
 
     def entries(self, shop: str, since: int = 0) -> list[dict[str, Any]]:
