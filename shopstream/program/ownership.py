@@ -27,18 +27,14 @@ TIMEOUT = 120.0
 
 @dataclass
 class Claims:
-    """Subscriptions other stacks manage, by (shop, topic, address) and by (shop, webhook id)."""
+    """Subscriptions other stacks manage, by (shop, topic, address)."""
 
     by_identity: dict[tuple[str, str, str], str] = field(default_factory=dict)
-    by_id: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def add(self, stack: str, outputs: Mapping[str, Any]) -> None:
         shop, topic, address = outputs.get("shop"), outputs.get("topic"), outputs.get("address")
         if isinstance(shop, str) and isinstance(topic, str) and isinstance(address, str):
             self.by_identity.setdefault((shop, topic, address), stack)
-        webhook_id = outputs.get("webhook_id")
-        if isinstance(shop, str) and webhook_id:
-            self.by_id.setdefault((shop, str(webhook_id)), stack)
 
     def claim(self, shop: str, topic: str, address: str) -> str | None:
         """A one-sentence conflict when another stack manages this subscription, else None."""

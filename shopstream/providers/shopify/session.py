@@ -47,7 +47,6 @@ class ShopPacer:
         self._clock = clock
         self._sleep = sleep
         self.cost = 1.0  # what one try spends (REST: one request)
-        self.throttled_count = 0
 
     def acquire(self, cost: float | None = None) -> None:
         with self._lock:
@@ -65,7 +64,6 @@ class ShopPacer:
 
     def throttled(self, retry_after: float | None, cost: float | None = None) -> None:
         with self._lock:
-            self.throttled_count += 1
             self._model.throttled(self._clock(), retry_after, self.cost if cost is None else cost)
 
     def now(self) -> float:
@@ -100,14 +98,12 @@ class SubscriptionIndex(Generic[T]):
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._by_id: dict[int, T] | None = None
-        self.loads = 0
 
     def ensure(self, load: Callable[[], Iterable[tuple[int, T]]]) -> dict[int, T]:
         """The index, listing the shop first if this process has not yet (one list for all threads)."""
         with self._lock:
             if self._by_id is None:
                 self._by_id = dict(load())
-                self.loads += 1
             return dict(self._by_id)
 
     def reload(self, load: Callable[[], Iterable[tuple[int, T]]]) -> dict[int, T]:
@@ -115,10 +111,6 @@ class SubscriptionIndex(Generic[T]):
         with self._lock:
             self._by_id = None
             return self.ensure(load)
-
-    def loaded(self) -> bool:
-        with self._lock:
-            return self._by_id is not None
 
     def put(self, key: int, value: T) -> None:
         with self._lock:
@@ -155,11 +147,6 @@ def session_for(
             session = ShopSession(ShopPacer(model(time.monotonic())), SubscriptionIndex(), SingleFlight())
             _sessions[key] = session
         return session
-
-
-def sessions() -> list[ShopSession]:
-    with _lock:
-        return list(_sessions.values())
 
 
 def reset() -> None:
